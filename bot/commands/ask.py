@@ -1,0 +1,47 @@
+"""`cncf-bot ask`: answer a question in the terminal, or as JSON lines for scripts."""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ask", help="answer a question", description="Answer a question about the CNCF.")
+    p.add_argument("question", nargs="*", help="the question; '-' reads one question a line from stdin")
+    p.add_argument("--json", action="store_true", help="print one JSON object a question")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from handlers.render_json import answer_json
+    from knowledge.engine import Engine
+    from knowledge.errors import KnowledgeError
+    from knowledge.render_text import render_text
+
+    try:
+        engine = Engine.load()
+    except KnowledgeError as exc:
+        print(f"cncf-bot: the knowledge data is invalid ({exc}):", file=sys.stderr)
+        for p in exc.problems:
+            print(f"  {p}", file=sys.stderr)
+        return 1
+    out = sys.stdout
+    if args.question == ["-"]:
+        # One question a line; bytes that are not UTF-8 become U+FFFD instead of stopping the run.
+        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+        for line in stream:
+            emit(engine, line.rstrip("\r\n"), args.json, out, answer_json, render_text)
+            out.flush()
+        return 0
+    emit(engine, " ".join(args.question), args.json, out, answer_json, render_text)
+    return 0
+
+
+def emit(engine, question: str, as_json: bool, out, answer_json, render_text) -> None:
+    answer = engine.ask(question)
+    if as_json:
+        out.write(json.dumps(answer_json(answer, engine.catalog), ensure_ascii=False) + "\n")
+    else:
+        out.write(render_text(answer, engine.catalog) + "\n")

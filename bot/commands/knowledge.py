@@ -1,0 +1,59 @@
+"""`cncf-bot knowledge check|import`: validate the data, refresh facts from a landscape.yml."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("knowledge", help="validate or refresh the knowledge data")
+    ksub = p.add_subparsers(dest="knowledge_command", metavar="ACTION", required=True)
+    check = ksub.add_parser("check", help="validate every knowledge file; exit 1 on problems")
+    check.add_argument("--data-dir", type=Path, default=None, help="a data folder other than the packaged one")
+    check.set_defaults(func=run_check)
+    imp = ksub.add_parser("import", help="update facts from a cncf/landscape landscape.yml")
+    imp.add_argument("path", type=Path, help="path to landscape.yml")
+    imp.add_argument("--data-dir", type=Path, default=None, help="a data folder other than the packaged one")
+    imp.add_argument("--commit", default="", help="the cncf/landscape commit the file comes from")
+    imp.set_defaults(func=run_import)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from knowledge.errors import KnowledgeError
+    from knowledge.loader import load_catalog
+
+    try:
+        catalog = load_catalog(args.data_dir)
+    except KnowledgeError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        print(f"knowledge check failed: {len(exc.problems)} problem(s).", file=sys.stderr)
+        return 1
+    counts = catalog.counts()
+    print("knowledge check passed: " + ", ".join(f"{v} {k}" for k, v in counts.items()) +
+          f"; {len(catalog.steps)} trail-map steps; data of {catalog.source.data_date}.")
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from knowledge.errors import KnowledgeError
+    from knowledge.landscape_import import import_landscape
+    from knowledge.loader import DATA_DIR, load_catalog
+
+    data_dir = args.data_dir or DATA_DIR
+    try:
+        report = import_landscape(args.path, data_dir / "landscape.yaml", commit=args.commit)
+    except KnowledgeError as exc:
+        print(f"import failed: {exc}", file=sys.stderr)
+        return 1
+    for line in report.lines():
+        print(line)
+    try:
+        load_catalog(data_dir)
+    except KnowledgeError as exc:
+        print("The facts were updated, but the curated files now disagree with them:", file=sys.stderr)
+        for p in exc.problems:
+            print(f"  {p}", file=sys.stderr)
+        return 1
+    return 0

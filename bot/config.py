@@ -1,0 +1,93 @@
+"""Configuration: read once from environment variables into one typed object.
+
+Nothing else in the code base reads os.environ. A missing or malformed value raises
+ConfigError naming the variable; the command line turns it into exit code 2.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(ValueError):
+    def __init__(self, variable: str, problem: str):
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class Config:
+    slack_bot_token: str | None
+    slack_signing_secret: str | None
+    slack_app_token: str | None
+    slack_api_url: str
+    database_url: str
+    port: int
+    log_level: str
+    log_format: str  # "json" or "text"
+    query_log_days: int
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, need_slack: bool = True,
+                 is_tty: bool = False) -> "Config":
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(name)
+            return value.strip() if value is not None and value.strip() else None
+
+        bot_token = get("SLACK_BOT_TOKEN")
+        secret = get("SLACK_SIGNING_SECRET")
+        app_token = get("SLACK_APP_TOKEN")
+        if need_slack:
+            if not bot_token:
+                raise ConfigError("SLACK_BOT_TOKEN", "is not set; copy the Bot User OAuth Token (xoxb-...) "
+                                  "from your Slack app's OAuth & Permissions page")
+            if not bot_token.startswith("xoxb-"):
+                raise ConfigError("SLACK_BOT_TOKEN", "must be a bot token starting with 'xoxb-'")
+            if app_token and not app_token.startswith("xapp-"):
+                raise ConfigError("SLACK_APP_TOKEN", "must be an app-level token starting with 'xapp-' "
+                                  "(Basic Information > App-Level Tokens, scope connections:write)")
+            if not app_token and not secret:
+                raise ConfigError("SLACK_SIGNING_SECRET", "is not set; HTTP mode needs the Signing Secret from "
+                                  "Basic Information (or set SLACK_APP_TOKEN for Socket Mode)")
+        api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+        if not api_url.startswith(("http://", "https://")):
+            raise ConfigError("SLACK_API_URL", f"must be an http(s) URL, got {api_url!r}")
+        if not api_url.endswith("/"):
+            api_url += "/"  # WebClient joins method names onto it
+        port_text = get("PORT") or "3000"
+        try:
+            port = int(port_text)
+        except ValueError:
+            raise ConfigError("PORT", f"must be a whole number, got {port_text!r}") from None
+        if not 1 <= port <= 65535:
+            raise ConfigError("PORT", f"must be between 1 and 65535, got {port}")
+        level = (get("LOG_LEVEL") or "INFO").upper()
+        if level not in LOG_LEVELS:
+            raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+        fmt = (get("LOG_FORMAT") or ("text" if is_tty else "json")).lower()
+        if fmt not in ("json", "text"):
+            raise ConfigError("LOG_FORMAT", f"must be 'json' or 'text', got {fmt!r}")
+        days_text = get("QUERY_LOG_DAYS") or "30"
+        try:
+            days = int(days_text)
+        except ValueError:
+            raise ConfigError("QUERY_LOG_DAYS", f"must be a whole number of days, got {days_text!r}") from None
+        if days < 1:
+            raise ConfigError("QUERY_LOG_DAYS", f"must be at least 1, got {days}")
+        db = get("DATABASE_URL") or "sqlite:///cncf-bot.sqlite3"
+        if "://" not in db:
+            raise ConfigError("DATABASE_URL", f"must be a SQLAlchemy URL such as sqlite:///cncf-bot.sqlite3 or "
+                              f"postgresql+psycopg://user:pass@host/db, got {db!r}")
+        return cls(slack_bot_token=bot_token, slack_signing_secret=secret, slack_app_token=app_token,
+                   slack_api_url=api_url, database_url=db, port=port, log_level=level, log_format=fmt,
+                   query_log_days=days)

@@ -1,0 +1,491 @@
+"""The question engine: question text in, a typed Answer out.
+
+How a question is read:
+1. clean it, guess its language (any Hangul: Korean), split it into tokens;
+2. find the names it mentions: every run of up to 4 tokens is looked up exactly (Korean runs
+   also without a trailing particle), then what is left is looked up fuzzily, run by run;
+3. note its cue words (compare, recommend, list, trail map, help) and the needs it names;
+4. pick the intent from those, in a fixed order, and fill the Answer.
+No step ever scores the whole question against a name: long questions would drown the name.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .index import Index, Target, build_index, key_of, need_key
+from .loader import Catalog, load_catalog
+from .model import MATURITY_RANK, Answer, Comparison, ComparisonRow, Entry, Text
+from .text import clean, detect_lang, first_sentence, strip_particle, stem, tokens
+from .vocab import (COMPARE_JOINERS, COMPARE_WORDS, HELP_PHRASES, HELP_WORDS, LIST_WORDS, MATURITY_WORDS,
+                    RECOMMEND_PHRASES, RECOMMEND_WORDS, STEP_RE, STOP_EN, STOP_KO, TRAIL_WORDS)
+
+CONFIDENT = 88.0  # a fuzzy match at least this good, and clear of the runner-up, answers directly
+TIE_MARGIN = 3.0
+MAX_WINDOW = 4
+MAX_RECOMMEND = 5
+CONTEXT_PROJECTS = frozenset({"kubernetes"})
+
+
+@dataclass
+class Match:
+    target: Target
+    score: float
+    span: tuple[int, int]
+    exact: bool
+    alternatives: list[tuple[Target, float]] = field(default_factory=list)
+
+    @property
+    def confident(self) -> bool:
+        if self.exact:
+            return True
+        runner_up = max((s for t, s in self.alternatives if t.id != self.target.id), default=0.0)
+        return self.score >= CONFIDENT and self.score - runner_up >= TIE_MARGIN
+
+
+@dataclass
+class Reading:
+    """What the engine read in a question, before choosing an intent."""
+
+    text: str
+    lang: str
+    toks: list[str]
+    matches: list[Match]
+    needs: dict[str, list[str]]  # project id -> the keywords that matched it
+    need_scores: dict[str, float]
+    category: str | None
+    maturity: str | None
+    step: int | None
+    step_from_words: int | None
+    cues: set[str]
+
+
+class Engine:
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.index: Index = build_index(catalog)
+        self._step_re = re.compile(STEP_RE)
+
+    @classmethod
+    def load(cls, data_dir: Path | str | None = None) -> "Engine":
+        return cls(load_catalog(data_dir))
+
+    # -- reading ---------------------------------------------------------------------------------
+    def read(self, question: str) -> Reading:
+        text = clean(question)
+        lang = detect_lang(text)
+        low = text.lower()
+        toks = tokens(low)
+        matches = self._match_names(toks)
+        covered = {i for m in matches if m.target.kind != "concept" for i in range(*m.span)}
+        needs, need_scores, step_words = self._match_needs(toks, covered)
+        cues = self._cues(low, toks)
+        maturity = next((MATURITY_WORDS[t] for t in toks if t in MATURITY_WORDS), None)
+        category = self._category(toks)
+        m = self._step_re.search(low)
+        step = int(m.group(1) or m.group(2)) if m else None
+        if step is not None and not 1 <= step <= 10:
+            step = None
+        return Reading(text, lang, toks, matches, needs, need_scores, category, maturity, step, step_words, cues)
+
+    def _windows(self, toks: list[str]):
+        """(start, end, key) for every run of up to MAX_WINDOW tokens, Korean with and without particle."""
+        for n in range(min(MAX_WINDOW, len(toks)), 0, -1):
+            for i in range(len(toks) - n + 1):
+                run = toks[i:i + n]
+                if n == 1 and (run[0] in STOP_EN or run[0] in STOP_KO):
+                    continue
+                yield i, i + n, "".join(run)
+                stripped = strip_particle(run[-1])
+                if stripped:
+                    yield i, i + n, "".join(run[:-1]) + stripped
+
+    def _match_names(self, toks: list[str]) -> list[Match]:
+        idx = self.index
+        found: list[Match] = []
+        for i, j, key in self._windows(toks):
+            targets = idx.exact.get(key)
+            if targets:
+                found.append(Match(targets[0], 100.0, (i, j), True,
+                                   [(t, 100.0) for t in targets[1:]]))
+        chosen = self._non_overlapping(found)
+        covered = {k for m in chosen for k in range(*m.span)}
+        fuzzy: list[Match] = []
+        for i, j, key in self._windows(toks):
+            if j - i > 2 or any(k in covered for k in range(i, j)) or self._is_common(toks[i:j]):
+                continue
+            hits = idx.fuzzy(key)
+            if not hits:
+                continue
+            best_key, best = hits[0]
+            alts = [(idx.exact[k][0], s) for k, s in hits[1:]]
+            fuzzy.append(Match(idx.exact[best_key][0], best, (i, j), False, alts))
+        return sorted(self._non_overlapping(chosen + fuzzy), key=lambda m: m.span)
+
+    def _is_common(self, run: list[str]) -> bool:
+        """Runs made only of plain words, need keywords or cue words are never fuzzy-matched."""
+        idx = self.index
+        for t in run:
+            if t in STOP_EN or t in STOP_KO or t in COMPARE_WORDS or t in RECOMMEND_WORDS or t in HELP_WORDS:
+                continue
+            s = strip_particle(t) or t
+            if stem(t) in idx.need or s in idx.need or t in idx.category_words or t in idx.step_words:
+                continue
+            return False
+        return True
+
+    @staticmethod
+    def _non_overlapping(found: list[Match]) -> list[Match]:
+        # Longer spans first, then exact over fuzzy, then by kind priority and score.
+        from .index import PRIORITY
+        ordered = sorted(found, key=lambda m: (-(m.span[1] - m.span[0]), not m.exact,
+                                               -PRIORITY[m.target.kind], -m.score))
+        taken: set[int] = set()
+        out: list[Match] = []
+        seen_ids: set[tuple[str, str]] = set()
+        for m in ordered:
+            cells = set(range(*m.span))
+            if cells & taken or (m.target.kind, m.target.id) in seen_ids:
+                continue
+            taken |= cells
+            seen_ids.add((m.target.kind, m.target.id))
+            out.append(m)
+        return out
+
+    def _match_needs(self, toks: list[str], covered: set[int]):
+        idx = self.index
+        scores: dict[str, float] = defaultdict(float)
+        why: dict[str, list[str]] = defaultdict(list)
+        steps: dict[int, float] = defaultdict(float)
+        used: set[int] = set()
+        stems = [stem(t) for t in toks]
+        for n in range(min(idx.need_max_len, len(toks)), 0, -1):
+            for i in range(len(toks) - n + 1):
+                cells = set(range(i, i + n))
+                if cells & covered:
+                    continue
+                keys = ["".join(stems[i:i + n])]
+                stripped = strip_particle(toks[i + n - 1])
+                if stripped:
+                    keys.append("".join(stems[i:i + n - 1]) + stripped)
+                for key in keys:
+                    for s in idx.step_words.get(key, ()):
+                        steps[s] += n
+                    hits = idx.need.get(key)
+                    if hits and not cells & used:
+                        phrase = " ".join(toks[i:i + n]) if key == keys[0] else key
+                        for pid, w in hits.items():
+                            scores[pid] += w * (1 + 0.5 * (n - 1))
+                            why[pid].append(phrase)
+                        used |= cells
+                        break
+        step = max(steps, key=lambda s: (steps[s], -s)) if steps else None
+        return dict(why), dict(scores), step
+
+    def _category(self, toks: list[str]) -> str | None:
+        words = self.index.category_words
+        for n in (2, 1):
+            for i in range(len(toks) - n + 1):
+                key = "".join(toks[i:i + n])
+                if key in words:
+                    return words[key]
+                stripped = strip_particle(toks[i + n - 1])
+                if stripped and "".join(toks[i:i + n - 1]) + stripped in words:
+                    return words["".join(toks[i:i + n - 1]) + stripped]
+        return None
+
+    @staticmethod
+    def _cues(low: str, toks: list[str]) -> set[str]:
+        cues: set[str] = set()
+        tokset = set(toks) | {strip_particle(t) or t for t in toks}
+        spaced = " " + " ".join(toks) + " "
+        if tokset & HELP_WORDS or any(p in low for p in HELP_PHRASES):
+            cues.add("help")
+        if tokset & COMPARE_WORDS:
+            cues.add("compare")
+        if tokset & COMPARE_JOINERS or any(t.endswith(("랑", "와", "과", "하고")) for t in toks):
+            cues.add("joiner")
+        if tokset & RECOMMEND_WORDS or any(p in low for p in RECOMMEND_PHRASES):
+            cues.add("recommend")
+        if tokset & LIST_WORDS:
+            cues.add("list")
+        if any(f" {w} " in spaced or w in low for w in TRAIL_WORDS):
+            cues.add("trail")
+        return cues
+
+    # -- answering -------------------------------------------------------------------------------
+    def ask(self, question: str, lang: str | None = None) -> Answer:
+        """Answer a question; `lang` ('en'/'ko') overrides the language the question is in."""
+        r = self.read(question)
+        if lang in ("en", "ko"):
+            r.lang = lang
+        a = Answer(intent="unknown", lang=r.lang, question=r.text)  # type: ignore[arg-type]
+        if not r.toks:
+            a.intent = "help"
+            return a
+        projects = [m for m in r.matches if m.target.kind in ("project", "entry")]
+        concepts = [m for m in r.matches if m.target.kind == "concept"]
+        cncf = [m for m in projects if m.target.kind == "project"]
+
+        if "help" in r.cues and not r.matches and not r.needs:
+            a.intent = "help"
+            return a
+        if "trail" in r.cues or (r.step is not None and not r.matches):
+            return self._trailmap(a, r)
+        if len(r.matches) >= 2 and ("compare" in r.cues or ("joiner" in r.cues and "recommend" not in r.cues)):
+            return self._compare(a, r.matches)
+        if (r.maturity or (r.category and "list" in r.cues and "recommend" not in r.cues)) and not cncf:
+            return self._list(a, r)
+        if "recommend" in r.cues and (r.needs or r.category) and not (cncf and "compare" in r.cues):
+            return self._recommend(a, r)
+        if cncf or projects:
+            main = (cncf or projects)[0]
+            if r.need_scores and self._needs_point_elsewhere(main, r):
+                return self._recommend(a, r)
+            if not main.confident:
+                return self._did_you_mean(a, main)
+            return self._project(a, main, projects)
+        if concepts:
+            main = concepts[0]
+            if not main.confident:
+                return self._did_you_mean(a, main)
+            a.intent = "concept"
+            a.concept = self.catalog.concepts[main.target.id]
+            a.projects = [self.catalog.entries[p] for p in a.concept.related_projects if p in self.catalog.entries]
+            return a
+        if r.needs or r.category:
+            return self._recommend(a, r)
+        if r.maturity:
+            return self._list(a, r)
+        if "help" in r.cues:
+            a.intent = "help"
+            return a
+        a.intent = "unknown"
+        a.hint = "unknown"
+        return a
+
+    # -- direct answers, for buttons and menus that already know what they want -------------------
+    def project_answer(self, entry_id: str, lang: str) -> Answer:
+        a = Answer(intent="project", lang=lang, question=entry_id)  # type: ignore[arg-type]
+        e = self.catalog.entries.get(entry_id)
+        if e is None:
+            a.intent, a.hint = "unknown", "unknown"
+        else:
+            a.projects = [e]
+        return a
+
+    def concept_answer(self, concept_id: str, lang: str) -> Answer:
+        a = Answer(intent="concept", lang=lang, question=concept_id)  # type: ignore[arg-type]
+        c = self.catalog.concepts.get(concept_id)
+        if c is None:
+            a.intent, a.hint = "unknown", "unknown"
+            return a
+        a.concept = c
+        a.projects = [self.catalog.entries[p] for p in c.related_projects if p in self.catalog.entries]
+        return a
+
+    def step_answer(self, step: int | None, lang: str) -> Answer:
+        a = Answer(intent="trailmap", lang=lang, question=f"trail map {step or ''}".strip())  # type: ignore[arg-type]
+        r = Reading(a.question, lang, [], [], {}, {}, None, None, step, None, {"trail"})
+        return self._trailmap(a, r)
+
+    def compare_answer(self, refs: list[str], lang: str) -> Answer:
+        a = Answer(intent="compare", lang=lang, question=" vs ".join(refs))  # type: ignore[arg-type]
+        matches = []
+        for ref in refs:
+            kind = "concept" if ref.startswith("concept:") else "project"
+            rid = ref.replace("concept:", "")
+            if (kind == "concept" and rid in self.catalog.concepts) or (kind == "project" and rid in self.catalog.entries):
+                matches.append(Match(Target(kind, rid, rid), 100.0, (0, 0), True))
+        if len(matches) < 2:
+            a.intent, a.hint = "unknown", "unknown"
+            return a
+        return self._compare(a, matches)
+
+    def list_answer(self, maturity: str | None, category: str | None, lang: str) -> Answer:
+        a = Answer(intent="list", lang=lang, question="list")  # type: ignore[arg-type]
+        r = Reading("list", lang, [], [], {}, {}, category, maturity, None, None, {"list"})
+        return self._list(a, r)
+
+    def _needs_point_elsewhere(self, main: Match, r: Reading) -> bool:
+        """'backup kubernetes clusters' names Kubernetes, but the need (backup) is Velero's."""
+        if main.target.id in CONTEXT_PROJECTS:
+            # Kubernetes is the ground everything else stands on: "backup kubernetes clusters",
+            # "monitor k8s" ask for a tool *for* it. Only its own-need words keep the card.
+            others = {p: s for p, s in r.need_scores.items() if p != main.target.id}
+            return bool(others) and max(others.values()) >= r.need_scores.get(main.target.id, 0.0) * 0.5
+        best = max(r.need_scores.values())
+        return r.need_scores.get(main.target.id, 0.0) < 0.5 * best
+
+    def _project(self, a: Answer, main: Match, projects: list[Match]) -> Answer:
+        a.intent = "project"
+        a.projects = [self.catalog.entries[main.target.id]]
+        return a
+
+    def _did_you_mean(self, a: Answer, main: Match) -> Answer:
+        a.did_you_mean = True
+        cands = [(main.target, main.score)] + [(t, s) for t, s in main.alternatives if t.id != main.target.id]
+        cands = cands[:3]
+        if main.target.kind == "concept":
+            a.intent = "concept"
+            a.concepts = [self.catalog.concepts[t.id] for t, _ in cands if t.kind == "concept"]
+            a.projects = [self.catalog.entries[t.id] for t, _ in cands if t.kind != "concept"]
+        else:
+            a.intent = "project"
+            a.projects = [self.catalog.entries[t.id] for t, _ in cands if t.kind != "concept"]
+            a.concepts = [self.catalog.concepts[t.id] for t, _ in cands if t.kind == "concept"]
+        return a
+
+    def _trailmap(self, a: Answer, r: Reading) -> Answer:
+        a.intent = "trailmap"
+        step = r.step
+        if step is None:
+            step = r.step_from_words
+        if step is None:
+            for m in r.matches:
+                owner = (self.catalog.entries.get(m.target.id) if m.target.kind != "concept"
+                         else self.catalog.concepts.get(m.target.id))
+                if owner is not None and owner.trail_step:
+                    step = owner.trail_step
+                    break
+        if step is not None and step in self.catalog.steps:
+            a.step = step
+            a.trail = [self.catalog.steps[step]]
+            s = a.trail[0]
+            ids = list(dict.fromkeys([pid for pid, _ in s.map_projects] + list(s.projects)))
+            a.projects = sorted((self.catalog.entries[i] for i in ids if i in self.catalog.entries),
+                                key=lambda e: (MATURITY_RANK.get(e.maturity or "", 9), e.name.lower()))
+        else:
+            a.trail = list(self.catalog.steps.values())
+        return a
+
+    def _list(self, a: Answer, r: Reading) -> Answer:
+        a.intent = "list"
+        a.maturity = r.maturity
+        a.category = r.category
+        found = [e for e in self.catalog.entries.values() if e.is_cncf
+                 and (r.maturity is None or e.maturity == r.maturity)
+                 and (r.category is None or in_category(e, r.category))]
+        a.projects = sorted(found, key=lambda e: (MATURITY_RANK[e.maturity or "sandbox"], e.name.lower()))
+        return a
+
+    def _recommend(self, a: Answer, r: Reading) -> Answer:
+        a.intent = "recommend"
+        a.category = r.category
+        scores = dict(r.need_scores)
+        why = {k: list(v) for k, v in r.needs.items()}
+        if r.category:
+            for e in self.catalog.projects:
+                if in_category(e, r.category):
+                    scores[e.id] = scores.get(e.id, 0.0) + 1.0
+                    why.setdefault(e.id, []).append(f"[{r.category}]")
+        step = r.step_from_words
+        if step in self.catalog.steps:
+            for pid in self.catalog.steps[step].projects:
+                if pid in scores:
+                    scores[pid] += 0.5
+        named_context = {m.target.id for m in r.matches if m.target.id in CONTEXT_PROJECTS}
+        ranked = [self.catalog.entries[p] for p in scores if p not in named_context
+                  and self.catalog.entries[p].is_cncf and self.catalog.entries[p].maturity != "archived"]
+        if not ranked:
+            a.intent = "unknown"
+            a.hint = "unknown"
+            return a
+        best = max(scores[e.id] for e in ranked)
+
+        def tier(e: Entry) -> int:
+            s = scores[e.id] / best
+            return 0 if s >= 0.7 else 1 if s >= 0.35 else 2
+
+        ranked.sort(key=lambda e: (tier(e), MATURITY_RANK[e.maturity or "sandbox"], -scores[e.id], e.name.lower()))
+        a.projects = ranked[:MAX_RECOMMEND]
+        for e in a.projects:
+            a.reasons[e.id] = self._reason(e, why.get(e.id, []), step, a.lang)
+        return a
+
+    def _reason(self, e: Entry, words: list[str], step: int | None, lang: str) -> str:
+        words = list(dict.fromkeys(w for w in words if not w.startswith("[")))
+        cats = [w[1:-1] for w in dict.fromkeys(why for why in words if why.startswith("["))]
+        parts = []
+        if words:
+            quoted = ", ".join(f"“{w}”" for w in words[:3])
+            parts.append(f"{quoted} 관련" if lang == "ko" else f"matches {quoted}")
+        if cats:
+            parts.append(("분류: " if lang == "ko" else "listed under ") + cats[0])
+        parts.append({"graduated": ("졸업 프로젝트", "graduated"), "incubating": ("인큐베이팅 프로젝트", "incubating"),
+                      "sandbox": ("샌드박스 프로젝트", "sandbox")}[e.maturity or "sandbox"][0 if lang == "ko" else 1])
+        if e.trail_step and step == e.trail_step:
+            parts.append(f"트레일 맵 {step}단계" if lang == "ko" else f"trail map step {step}")
+        return "; ".join(parts)
+
+    def _compare(self, a: Answer, matches: list[Match]) -> Answer:
+        a.intent = "compare"
+        refs = []
+        for m in matches:
+            ref = f"concept:{m.target.id}" if m.target.kind == "concept" else m.target.id
+            if ref not in refs:
+                refs.append(ref)
+        refs = refs[:4]
+        best: Comparison | None = None
+        for c in self.catalog.comparisons.values():
+            if set(refs) <= set(c.items) and (best is None or len(c.items) < len(best.items)):
+                best = c
+        if best is None:
+            best = self.built_comparison(refs)
+        a.comparison = best
+        ordered = refs + [i for i in best.items if i not in refs]
+        a.projects = [self.catalog.entries[i] for i in ordered if not i.startswith("concept:")]
+        a.concepts = [self.catalog.concepts[i[8:]] for i in ordered if i.startswith("concept:")]
+        return a
+
+    def built_comparison(self, refs: list[str]) -> Comparison:
+        """A comparison from catalog facts, for pairs nobody curated."""
+        def name(ref: str) -> Text:
+            if ref.startswith("concept:"):
+                return self.catalog.concepts[ref[8:]].name
+            e = self.catalog.entries[ref]
+            return Text(e.name, e.display_name("ko"))
+
+        def fact(ref: str, what: str) -> Text:
+            if ref.startswith("concept:"):
+                c = self.catalog.concepts[ref[8:]]
+                return {"what": Text(first_sentence(c.summary.en), first_sentence(c.summary.ko)),
+                        "maturity": Text("a concept, not a project", "프로젝트가 아닌 개념"),
+                        "category": Text("-", "-"), "since": Text("-", "-")}[what]
+            e = self.catalog.entries[ref]
+            if what == "what":
+                if e.summary.en:
+                    return Text(first_sentence(e.summary.en), first_sentence(e.summary.ko))
+                return Text(f"Listed under {e.category} / {e.subcategory}.", f"{e.category} / {e.subcategory} 분류에 있습니다.")
+            if what == "maturity":
+                if not e.maturity:
+                    return Text("not a CNCF project", "CNCF 프로젝트 아님")
+                return Text(e.maturity, {"graduated": "졸업", "incubating": "인큐베이팅", "sandbox": "샌드박스",
+                                         "archived": "아카이브"}[e.maturity])
+            if what == "category":
+                return Text(f"{e.category} / {e.subcategory}", f"{e.category} / {e.subcategory}")
+            dates = [f"{k} {v}" for k, v in (("accepted", e.accepted), ("incubating", e.incubating),
+                                              ("graduated", e.graduated), ("archived", e.archived)) if v]
+            ko = {"accepted": "합류", "incubating": "인큐베이팅", "graduated": "졸업", "archived": "아카이브"}
+            dates_ko = [f"{ko[d.split()[0]]} {d.split()[1]}" for d in dates]
+            return Text(", ".join(dates) or "-", ", ".join(dates_ko) or "-")
+
+        dims = [("what", Text("What it is", "무엇인가")), ("maturity", Text("CNCF maturity", "CNCF 성숙도")),
+                ("category", Text("Landscape category", "랜드스케이프 분류")), ("since", Text("Dates", "주요 날짜"))]
+        rows = tuple(ComparisonRow(dimension=label, values=tuple(fact(r, key) for r in refs)) for key, label in dims)
+        names = [name(r) for r in refs]
+        title = Text(" vs ".join(n.en for n in names), " vs ".join(n.ko for n in names))
+        summary = Text("No curated comparison exists for this pair yet; these are the catalog's facts side by side.",
+                       "아직 이 조합의 큐레이션된 비교는 없어서, 카탈로그의 사실 정보를 나란히 보여 드립니다.")
+        return Comparison(id="-vs-".join(r.replace("concept:", "") for r in refs), items=tuple(refs),
+                          title=title, rows=rows, summary=summary, curated=False)
+
+
+def in_category(e: Entry, label: str) -> bool:
+    paths = ((e.category, e.subcategory),) + tuple(e.other_paths)
+    return any(label in (c, s) for c, s in paths)
+
+
+__all__ = ["Engine", "in_category", "first_sentence", "key_of", "need_key"]

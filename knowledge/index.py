@@ -1,0 +1,153 @@
+"""Indexes built once from the catalog: names and aliases, need keywords, trail-map topics.
+
+Exact lookups are dictionaries keyed by the joined, normalized tokens of a name ("argo cd",
+"argo-cd" and "argocd" all give "argocd"). Fuzzy lookups run rapidfuzz's Indel ratio over
+names of a similar length only, Korean compared as jamo; names of 4 characters or fewer
+only ever match exactly.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from .loader import Catalog
+from .text import jamo, stem, tokens
+from .vocab import CATEGORY_WORDS, STOP_EN, STOP_KO
+
+MIN_FUZZY_LEN = 5  # names of 4 characters (jamo for Korean) or fewer need an exact match
+FUZZY_CUTOFF = 82.0
+
+# How much an exact name counts, by kind: a CNCF project over a concept over another entry.
+PRIORITY = {"project": 3, "concept": 2, "entry": 1}
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # "project" (CNCF), "entry" (other landscape entry) or "concept"
+    id: str
+    label: str  # the name or alias that gave this key
+
+
+def key_of(text: str) -> str:
+    return "".join(tokens(text))
+
+
+@dataclass
+class Index:
+    exact: dict[str, list[Target]] = field(default_factory=dict)
+    fuzzy_keys: dict[int, list[str]] = field(default_factory=dict)  # by length: comparable strings
+    fuzzy_targets: dict[str, str] = field(default_factory=dict)  # comparable string -> exact key
+    need: dict[str, dict[str, float]] = field(default_factory=dict)  # keyword key -> project -> weight
+    need_max_len: int = 1
+    step_words: dict[str, set[int]] = field(default_factory=dict)
+    category_words: dict[str, str] = field(default_factory=dict)
+    vocabulary: set[str] = field(default_factory=set)  # every token some name or keyword uses
+
+    # -- exact and fuzzy names ------------------------------------------------------------------
+    def add_name(self, text: str, target: Target) -> None:
+        key = key_of(text)
+        if not key:
+            return
+        bucket = self.exact.setdefault(key, [])
+        if any(t.kind == target.kind and t.id == target.id for t in bucket):
+            return
+        bucket.append(target)
+        bucket.sort(key=lambda t: -PRIORITY[t.kind])
+        self.vocabulary.update(tokens(text))
+
+    def finish_fuzzy(self) -> None:
+        by_len: dict[int, list[str]] = defaultdict(list)
+        for key, targets in self.exact.items():
+            comparable = jamo(key)
+            if len(comparable) < MIN_FUZZY_LEN or key.isdigit():
+                continue
+            # Other landscape entries are many and often plain words: exact matches only.
+            if not any(t.kind != "entry" for t in targets):
+                continue
+            self.fuzzy_targets[comparable] = key
+            by_len[len(comparable)].append(comparable)
+        self.fuzzy_keys = dict(by_len)
+
+    def fuzzy(self, text: str, limit: int = 3) -> list[tuple[str, float]]:
+        """Exact keys whose names look like `text`, best first: [(key, score)]."""
+        comparable = jamo(text)
+        n = len(comparable)
+        if n < MIN_FUZZY_LEN - 1:
+            return []
+        pool: list[str] = []
+        for length in range(max(MIN_FUZZY_LEN, int(n * 0.72)), int(n * 1.4) + 2):
+            pool.extend(self.fuzzy_keys.get(length, ()))
+        if not pool:
+            return []
+        found = process.extract(comparable, pool, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=limit * 3)
+        out: list[tuple[str, float]] = []
+        seen: set[str] = set()
+        for cand, score, _ in found:
+            key = self.fuzzy_targets[cand]
+            if key not in seen:
+                seen.add(key)
+                out.append((key, score))
+        return out[:limit]
+
+
+def build_index(catalog: Catalog) -> Index:
+    idx = Index()
+    for e in catalog.entries.values():
+        kind = "project" if e.is_cncf else "entry"
+        target = Target(kind, e.id, e.name)
+        idx.add_name(e.name, target)
+        base = re.sub(r"\([^)]*\)", " ", e.name).strip()
+        if base and base != e.name:
+            idx.add_name(base, target)
+            for inner in re.findall(r"\(([^)]*)\)", e.name):
+                if e.is_cncf:  # "Open Policy Agent (OPA)": OPA is the project's own abbreviation
+                    idx.add_name(inner, target)
+        if e.is_cncf:
+            idx.add_name(e.id, target)
+            for alias in e.aliases:
+                idx.add_name(alias, target)
+            if e.name_ko:
+                idx.add_name(e.name_ko, target)
+    for c in catalog.concepts.values():
+        target = Target("concept", c.id, c.name.en)
+        for text in (c.name.en, c.name.ko, *c.aliases):
+            idx.add_name(text, target)
+    idx.finish_fuzzy()
+    _build_needs(idx, catalog)
+    _build_steps(idx, catalog)
+    idx.category_words = {key_of(k): v for k, v in CATEGORY_WORDS.items()}
+    return idx
+
+
+def need_key(text: str) -> str:
+    return "".join(stem(t) for t in tokens(text))
+
+
+def _build_needs(idx: Index, catalog: Catalog) -> None:
+    """keyword -> {project: weight}; rarer keywords weigh more (an idf), longer phrases more too."""
+    raw: dict[str, set[str]] = defaultdict(set)
+    for e in catalog.entries.values():
+        if not e.is_cncf or e.maturity == "archived":
+            continue
+        for kw in (*e.keywords.en, *e.keywords.ko):
+            k = need_key(kw)
+            if k and k not in STOP_EN and k not in STOP_KO:
+                raw[k].add(e.id)
+                idx.need_max_len = max(idx.need_max_len, len(tokens(kw)))
+    n = max(1, sum(1 for e in catalog.entries.values() if e.is_cncf))
+    for k, ids in raw.items():
+        weight = math.log(1 + n / len(ids))
+        idx.need[k] = {i: weight for i in ids}
+        idx.vocabulary.update([k])
+
+
+def _build_steps(idx: Index, catalog: Catalog) -> None:
+    for s in catalog.steps.values():
+        for kw in (*s.keywords.en, *s.keywords.ko, s.title.en, s.title.ko):
+            k = need_key(kw)
+            if k:
+                idx.step_words.setdefault(k, set()).add(s.step)

@@ -1,0 +1,155 @@
+"""Typed records of the catalog and the Answer the engine returns.
+
+Everything here is plain data: the loader builds it from YAML, the engine reads it, and the
+renderers (plain text here, Block Kit in handlers/) turn an Answer into words.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Lang = Literal["en", "ko"]
+MATURITIES = ("graduated", "incubating", "sandbox", "archived")
+MATURITY_RANK = {m: i for i, m in enumerate(MATURITIES)}
+INTENTS = ("project", "compare", "recommend", "list", "trailmap", "concept", "help", "unknown")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A piece of prose in both languages; either may be empty while content is written."""
+
+    en: str = ""
+    ko: str = ""
+
+    def get(self, lang: str) -> str:
+        return (self.ko if lang == "ko" else self.en) or self.en or self.ko
+
+
+@dataclass(frozen=True)
+class TextList:
+    en: tuple[str, ...] = ()
+    ko: tuple[str, ...] = ()
+
+    def get(self, lang: str) -> tuple[str, ...]:
+        return (self.ko if lang == "ko" else self.en) or self.en or self.ko
+
+
+@dataclass
+class Entry:
+    """One landscape entry. CNCF projects carry maturity and curated text; others only facts."""
+
+    id: str
+    name: str
+    category: str
+    subcategory: str
+    homepage: str = ""
+    repo: str = ""
+    maturity: str | None = None  # None: not a CNCF project
+    accepted: str | None = None
+    incubating: str | None = None
+    graduated: str | None = None
+    archived: str | None = None
+    other_paths: tuple[tuple[str, str], ...] = ()
+    # curated (knowledge/data/projects/<id>.yaml)
+    name_ko: str = ""
+    aliases: tuple[str, ...] = ()
+    keywords: TextList = field(default_factory=TextList)
+    summary: Text = field(default_factory=Text)
+    features: TextList = field(default_factory=TextList)
+    use_when: Text = field(default_factory=Text)
+    avoid_when: Text = field(default_factory=Text)
+    related: tuple[str, ...] = ()
+    replaced_by: tuple[str, ...] = ()
+    trail_step: int | None = None
+
+    @property
+    def is_cncf(self) -> bool:
+        return self.maturity is not None
+
+    def display_name(self, lang: str) -> str:
+        if lang == "ko" and self.name_ko and self.name_ko != self.name:
+            return f"{self.name} ({self.name_ko})"
+        return self.name
+
+    @property
+    def landscape_url(self) -> str:
+        return f"https://landscape.cncf.io/?item={self.id}"
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    name: Text
+    aliases: tuple[str, ...]
+    summary: Text
+    related_projects: tuple[str, ...] = ()
+    related_concepts: tuple[str, ...] = ()
+    trail_step: int | None = None
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    dimension: Text
+    values: tuple[Text, ...]  # one per item, in the order of Comparison.items
+
+
+@dataclass(frozen=True)
+class Comparison:
+    id: str
+    items: tuple[str, ...]  # entry ids, or "concept:<id>"
+    title: Text
+    rows: tuple[ComparisonRow, ...]
+    summary: Text
+    curated: bool = True
+
+
+@dataclass(frozen=True)
+class TrailStep:
+    step: int
+    title: Text
+    summary: Text
+    todo: Text
+    next: Text
+    keywords: TextList
+    map_projects: tuple[tuple[str, str], ...]  # (entry id, maturity printed on the 2020 map)
+    projects: tuple[str, ...]  # projects serving the step today
+
+
+@dataclass(frozen=True)
+class CatalogSource:
+    name: str
+    url: str
+    license: str
+    data_date: str
+    commit: str = ""
+
+
+@dataclass
+class Candidate:
+    """A thing the question may refer to, with how sure we are."""
+
+    kind: Literal["entry", "concept"]
+    id: str
+    score: float
+    matched: str  # the alias or name that matched
+    span: tuple[int, int] = (0, 0)  # token span in the question
+
+
+@dataclass
+class Answer:
+    """What the engine says. Renderers turn it into text, Block Kit or JSON."""
+
+    intent: str
+    lang: Lang
+    question: str
+    projects: list[Entry] = field(default_factory=list)
+    step: int | None = None
+    concept: Concept | None = None
+    comparison: Comparison | None = None
+    maturity: str | None = None
+    category: str | None = None
+    reasons: dict[str, str] = field(default_factory=dict)  # recommend: why each was picked
+    did_you_mean: bool = False
+    hint: str = ""  # unknown: what to try instead
+    trail: list[TrailStep] = field(default_factory=list)  # trailmap: the step(s) shown
+    concepts: list[Concept] = field(default_factory=list)  # did-you-mean concept candidates
