@@ -165,7 +165,7 @@ def compare_card(a: Answer, catalog: Catalog) -> list[dict]:
 
 def recommend_card(a: Answer, catalog: Catalog) -> list[dict]:
     lang = a.lang
-    blocks = [header(t("recommend.title", lang, need=a.question)), context(esc(t("recommend.intro", lang)))]
+    blocks = [header(t("recommend.title", lang, need=a.need or a.question[:60])), context(esc(t("recommend.intro", lang)))]
     for n, e in enumerate(a.projects, 1):
         line = f"*{n}. {esc(e.display_name(lang))}* ({esc(maturity_label(e.maturity, lang))})\n"
         if e.summary.get(lang):

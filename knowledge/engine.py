@@ -19,12 +19,12 @@ from .index import Index, Target, build_index, key_of, need_key
 from .loader import Catalog, load_catalog
 from .model import MATURITY_RANK, Answer, Comparison, ComparisonRow, Entry, Text
 from .text import clean, detect_lang, first_sentence, strip_particle, stem, tokens
-from .vocab import (COMPARE_JOINERS, COMPARE_WORDS, HELP_PHRASES, HELP_WORDS, LIST_WORDS, MATURITY_WORDS,
+from .vocab import (NEED_SYNONYMS, COMPARE_JOINERS, COMPARE_WORDS, HELP_PHRASES, HELP_WORDS, LIST_WORDS, MATURITY_WORDS,
                     RECOMMEND_PHRASES, RECOMMEND_WORDS, STEP_RE, STOP_EN, STOP_KO, TRAIL_WORDS)
 
 CONFIDENT = 88.0  # a fuzzy match at least this good, and clear of the runner-up, answers directly
 TIE_MARGIN = 3.0
-MAX_WINDOW = 4
+MAX_WINDOW = 6  # the longest project name, "Visual Studio Code Kubernetes Tools", has 5 tokens
 MAX_RECOMMEND = 5
 CONTEXT_PROJECTS = frozenset({"kubernetes"})
 
@@ -60,6 +60,7 @@ class Reading:
     step: int | None
     step_from_words: int | None
     cues: set[str]
+    need_span: tuple[int, int] | None = None  # the longest need phrase found
 
 
 class Engine:
@@ -79,8 +80,10 @@ class Engine:
         low = text.lower()
         toks = tokens(low)
         matches = self._match_names(toks)
-        covered = {i for m in matches if m.target.kind != "concept" for i in range(*m.span)}
-        needs, need_scores, step_words = self._match_needs(toks, covered)
+        # Need words may overlap a concept or Kubernetes ("backup kubernetes"), not another project.
+        covered = {i for m in matches if m.target.kind != "concept" and m.target.id not in CONTEXT_PROJECTS
+                   for i in range(*m.span)}
+        needs, need_scores, step_words, need_span = self._match_needs(toks, covered)
         cues = self._cues(low, toks)
         maturity = next((MATURITY_WORDS[t] for t in toks if t in MATURITY_WORDS), None)
         category = self._category(toks)
@@ -88,7 +91,8 @@ class Engine:
         step = int(m.group(1) or m.group(2)) if m else None
         if step is not None and not 1 <= step <= 10:
             step = None
-        return Reading(text, lang, toks, matches, needs, need_scores, category, maturity, step, step_words, cues)
+        return Reading(text, lang, toks, matches, needs, need_scores, category, maturity, step, step_words, cues,
+                       need_span)
 
     def _windows(self, toks: list[str]):
         """(start, end, key) for every run of up to MAX_WINDOW tokens, Korean with and without particle."""
@@ -155,12 +159,20 @@ class Engine:
         return out
 
     def _match_needs(self, toks: list[str], covered: set[int]):
+        """Need keywords in the question: project -> score, project -> matched phrases, best step.
+
+        Runs are tried longest first; each project is credited for a token at most once, so
+        "policy engine" credits a project that lists that phrase, and still credits "policy"
+        to projects that only list the single word.
+        """
         idx = self.index
         scores: dict[str, float] = defaultdict(float)
         why: dict[str, list[str]] = defaultdict(list)
+        credited: dict[str, set[int]] = defaultdict(set)
+        phrase_cells: set[int] = set()  # tokens some multi-word keyword already explained
+        longest: tuple[int, int] | None = None
         steps: dict[int, float] = defaultdict(float)
-        used: set[int] = set()
-        stems = [stem(t) for t in toks]
+        stems = [stem(NEED_SYNONYMS.get(t, t)) for t in toks]
         for n in range(min(idx.need_max_len, len(toks)), 0, -1):
             for i in range(len(toks) - n + 1):
                 cells = set(range(i, i + n))
@@ -174,15 +186,25 @@ class Engine:
                     for s in idx.step_words.get(key, ()):
                         steps[s] += n
                     hits = idx.need.get(key)
-                    if hits and not cells & used:
-                        phrase = " ".join(toks[i:i + n]) if key == keys[0] else key
-                        for pid, w in hits.items():
-                            scores[pid] += w * (1 + 0.5 * (n - 1))
-                            why[pid].append(phrase)
-                        used |= cells
-                        break
+                    if not hits:
+                        continue
+                    phrase = " ".join(toks[i:i + n]) if key == keys[0] else key
+                    # A word inside a phrase another keyword matched ("message" in "message queue")
+                    # counts for less: the person asked for the phrase.
+                    damp = 0.4 if cells <= phrase_cells else 1.0
+                    for pid, w in hits.items():
+                        if cells & credited[pid]:
+                            continue
+                        credited[pid] |= cells
+                        scores[pid] += w * (1 + 0.25 * (n - 1)) * damp
+                        why[pid].append(phrase)
+                    if n > 1:
+                        phrase_cells |= cells
+                    if longest is None or n > longest[1] - longest[0]:
+                        longest = (i, i + n)
+                    break
         step = max(steps, key=lambda s: (steps[s], -s)) if steps else None
-        return dict(why), dict(scores), step
+        return dict(why), dict(scores), step, longest
 
     def _category(self, toks: list[str]) -> str | None:
         words = self.index.category_words
@@ -249,6 +271,9 @@ class Engine:
             return self._project(a, main, projects)
         if concepts:
             main = concepts[0]
+            ns = r.need_span
+            if ns and ns[1] - ns[0] > main.span[1] - main.span[0] and ns[0] <= main.span[0] and main.span[1] <= ns[1]:
+                return self._recommend(a, r)  # "cost monitoring": a need that merely contains a concept
             if not main.confident:
                 return self._did_you_mean(a, main)
             a.intent = "concept"
@@ -397,10 +422,12 @@ class Engine:
 
         def tier(e: Entry) -> int:
             s = scores[e.id] / best
-            return 0 if s >= 0.7 else 1 if s >= 0.35 else 2
+            return 0 if s >= 0.45 else 1 if s >= 0.2 else 2
 
         ranked.sort(key=lambda e: (tier(e), MATURITY_RANK[e.maturity or "sandbox"], -scores[e.id], e.name.lower()))
         a.projects = ranked[:MAX_RECOMMEND]
+        phrases = [w for p in a.projects for w in why.get(p.id, []) if not w.startswith("[")]
+        a.need = ", ".join(dict.fromkeys(phrases)) or (r.category or "")
         for e in a.projects:
             a.reasons[e.id] = self._reason(e, why.get(e.id, []), step, a.lang)
         return a

@@ -149,6 +149,7 @@ class Answer:
     maturity: str | None = None
     category: str | None = None
     reasons: dict[str, str] = field(default_factory=dict)  # recommend: why each was picked
+    need: str = ""  # recommend: the needs understood, in the question's words
     did_you_mean: bool = False
     hint: str = ""  # unknown: what to try instead
     trail: list[TrailStep] = field(default_factory=list)  # trailmap: the step(s) shown

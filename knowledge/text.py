@@ -13,8 +13,8 @@ _HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
 # Korean particles and endings that trail a name ("예거가", "헬름이란", "argo랑"), longest first.
 PARTICLES = tuple(sorted("""
 이랑 랑 하고 와 과 은 는 이 가 을 를 의 에 에서 에게 로 으로 도 만 이란 란 이란게 란게 이란건 란건
-이야 야 이에요 예요 이냐 냐 이니 니 이지 지 이나 나 부터 까지 보다 처럼 같은 이고 고 이며 며 으로는 로는
-에는 에선 에서는 이라는 라는 이라고 라고 인가 인가요 가요 는요 은요 이요 요 을까 를까 의요
+이야 야 이에요 예요 이냐 부터 까지 보다 처럼 같은 이고 이며 으로는 로는 에는 에선 에서는 이라는 라는 이라고 라고
+인가 인가요 가요 는요 은요 이요 을까 를까 같은거 이나
 """.split(), key=len, reverse=True))
 
 

@@ -45,7 +45,8 @@ COMPARE_WORDS = frozenset("vs versus compare compared comparing comparison diffe
                           "diff contrast 비교 비교해 비교해줘 비교해주세요 차이 차이점 차이가 대".split())
 COMPARE_JOINERS = frozenset("or and 또는 아니면 하고 랑 와 과 이랑".split())
 RECOMMEND_WORDS = frozenset("recommend recommended recommendation recommendations suggest suggestion "
-                            "suggestions best which alternative alternatives options 추천 추천해 추천해줘 "
+                            "suggestions best which alternative alternatives options tool tools solution solutions "
+                            "도구 툴 솔루션 추천 추천해 추천해줘 "
                             "추천해주세요 추천좀 뭘 무엇을 어떤 골라 골라줘 써야 쓸까 좋을까 좋은".split())
 RECOMMEND_PHRASES = ("should i use", "tool for", "tools for", "what to use", "what do i use", "need a",
                      "looking for", "options for", "good for", "what can i use", "something for",
@@ -97,4 +98,12 @@ CATEGORY_WORDS = {
     "cost": "Continuous Optimization", "optimization": "Continuous Optimization",
     "serverless": "Serverless", "서버리스": "Serverless", "wasm": "Wasm", "webassembly": "Wasm",
     "ai": "AI Native Infra", "inference": "Inference", "추론": "Inference",
+}
+
+# Everyday words mapped to the word the keywords use, applied to need matching only.
+NEED_SYNONYMS = {
+    "비밀": "시크릿", "비밀번호": "시크릿", "secret": "secrets", "credential": "secrets", "credentials": "secrets",
+    "password": "secrets", "passwords": "secrets", "로깅": "로그", "trace": "tracing", "traces": "tracing",
+    "telemetry": "observability", "certificate": "certificates", "cert": "certificates", "certs": "certificates",
+    "tls": "certificates", "인증서": "인증서", "k8s": "kubernetes", "쿠버네티스": "kubernetes",
 }
