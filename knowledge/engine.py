@@ -19,10 +19,10 @@ from .index import Index, Target, build_index, key_of, need_key
 from .loader import Catalog, load_catalog
 from .model import MATURITY_RANK, Answer, Comparison, ComparisonRow, Entry, Text
 from .text import clean, detect_lang, first_sentence, strip_particle, stem, tokens
-from .vocab import (NEED_SYNONYMS, COMPARE_JOINERS, COMPARE_WORDS, HELP_PHRASES, HELP_WORDS, LIST_WORDS, MATURITY_WORDS,
+from .vocab import (DEFINE_PHRASES, DEFINE_WORDS, FOR_WORDS, LIST_ALL_WORDS, NEED_SYNONYMS, PROJECT_WORDS, COMPARE_JOINERS, COMPARE_WORDS, HELP_PHRASES, HELP_WORDS, LIST_WORDS, MATURITY_WORDS,
                     RECOMMEND_PHRASES, RECOMMEND_WORDS, STEP_RE, STOP_EN, STOP_KO, TRAIL_WORDS)
 
-CONFIDENT = 88.0  # a fuzzy match at least this good, and clear of the runner-up, answers directly
+CONFIDENT = 88.0  # below it (down to index.FUZZY_CUTOFF) the answer is "did you mean"  # a fuzzy match at least this good, and clear of the runner-up, answers directly
 TIE_MARGIN = 3.0
 MAX_WINDOW = 6  # the longest project name, "Visual Studio Code Kubernetes Tools", has 5 tokens
 MAX_RECOMMEND = 5
@@ -61,6 +61,18 @@ class Reading:
     step_from_words: int | None
     cues: set[str]
     need_span: tuple[int, int] | None = None  # the longest need phrase found
+    maturity_pos: int = -1  # token index of the maturity word, if any
+    need_cells: set[int] = field(default_factory=set)  # tokens some need keyword explained
+
+
+@dataclass
+class NeedHits:
+    why: dict[str, list[str]]
+    scores: dict[str, float]
+    step: int | None
+    longest: tuple[int, int] | None
+    cells: set[int]
+    phrase_spans: list[tuple[int, int]]
 
 
 class Engine:
@@ -83,16 +95,20 @@ class Engine:
         # Need words may overlap a concept or Kubernetes ("backup kubernetes"), not another project.
         covered = {i for m in matches if m.target.kind != "concept" and m.target.id not in CONTEXT_PROJECTS
                    for i in range(*m.span)}
-        needs, need_scores, step_words, need_span = self._match_needs(toks, covered)
+        nh = self._match_needs(toks, covered)
         cues = self._cues(low, toks)
-        maturity = next((MATURITY_WORDS[t] for t in toks if t in MATURITY_WORDS), None)
-        category = self._category(toks)
+        maturity_pos = next((i for i, t in enumerate(toks) if t in MATURITY_WORDS), -1)
+        maturity = MATURITY_WORDS[toks[maturity_pos]] if maturity_pos >= 0 else None
+        category, cat_span = self._category(toks)
+        if cat_span and any(a <= cat_span[0] and cat_span[1] <= b and b - a > cat_span[1] - cat_span[0]
+                            for a, b in nh.phrase_spans):
+            category = None  # "long term storage": the category word is part of a longer need
         m = self._step_re.search(low)
         step = int(m.group(1) or m.group(2)) if m else None
         if step is not None and not 1 <= step <= 10:
             step = None
-        return Reading(text, lang, toks, matches, needs, need_scores, category, maturity, step, step_words, cues,
-                       need_span)
+        return Reading(text, lang, toks, matches, nh.why, nh.scores, category, maturity, step, nh.step, cues,
+                       nh.longest, maturity_pos, nh.cells)
 
     def _windows(self, toks: list[str]):
         """(start, end, key) for every run of up to MAX_WINDOW tokens, Korean with and without particle."""
@@ -171,6 +187,7 @@ class Engine:
         credited: dict[str, set[int]] = defaultdict(set)
         phrase_cells: set[int] = set()  # tokens some multi-word keyword already explained
         longest: tuple[int, int] | None = None
+        phrase_spans: list[tuple[int, int]] = []
         steps: dict[int, float] = defaultdict(float)
         stems = [stem(NEED_SYNONYMS.get(t, t)) for t in toks]
         for n in range(min(idx.need_max_len, len(toks)), 0, -1):
@@ -200,23 +217,40 @@ class Engine:
                         why[pid].append(phrase)
                     if n > 1:
                         phrase_cells |= cells
+                        phrase_spans.append((i, i + n))
                     if longest is None or n > longest[1] - longest[0]:
                         longest = (i, i + n)
                     break
+        # Multi-word keywords in another order or with words between: "signing container images"
+        # finds "image signing". Credited a little below an in-order phrase.
+        present = {stems[i]: i for i in range(len(toks))}
+        for st in list(present):
+            for bag, key in idx.need_bags.get(st, ()):
+                if not bag <= present.keys():
+                    continue
+                cells = {present[t] for t in bag}
+                if cells <= covered:
+                    continue
+                for pid, w in idx.need[key].items():
+                    if cells & credited[pid]:
+                        continue
+                    credited[pid] |= cells
+                    scores[pid] += w * (1 + 0.2 * (len(bag) - 1))
+                    why[pid].append(key if key.isascii() is False else " ".join(sorted(bag)))
         step = max(steps, key=lambda s: (steps[s], -s)) if steps else None
-        return dict(why), dict(scores), step, longest
+        need_cells = set().union(*credited.values()) if credited else set()
+        return NeedHits(dict(why), dict(scores), step, longest, need_cells, phrase_spans)
 
-    def _category(self, toks: list[str]) -> str | None:
+    def _category(self, toks: list[str]) -> tuple[str | None, tuple[int, int] | None]:
         words = self.index.category_words
         for n in (2, 1):
             for i in range(len(toks) - n + 1):
                 key = "".join(toks[i:i + n])
-                if key in words:
-                    return words[key]
                 stripped = strip_particle(toks[i + n - 1])
-                if stripped and "".join(toks[i:i + n - 1]) + stripped in words:
-                    return words["".join(toks[i:i + n - 1]) + stripped]
-        return None
+                for k in (key, "".join(toks[i:i + n - 1]) + stripped if stripped else None):
+                    if k and k in words:
+                        return words[k], (i, i + n)
+        return None, None
 
     @staticmethod
     def _cues(low: str, toks: list[str]) -> set[str]:
@@ -245,28 +279,42 @@ class Engine:
             r.lang = lang
         a = Answer(intent="unknown", lang=r.lang, question=r.text)  # type: ignore[arg-type]
         if not r.toks:
-            a.intent = "help"
+            a.intent = "help" if not r.text.strip() else "unknown"
             return a
-        projects = [m for m in r.matches if m.target.kind in ("project", "entry")]
         concepts = [m for m in r.matches if m.target.kind == "concept"]
+        projects = [m for m in r.matches if m.target.kind in ("project", "entry")]
+        projects = [m for m in projects if m.target.kind == "project" or self._about_entry(m, r)]
         cncf = [m for m in projects if m.target.kind == "project"]
+        ents = sorted(projects + concepts, key=lambda m: m.span)
+        # A maturity word inside a concept's name ("sandbox stage") is not a list filter.
+        maturity = r.maturity
+        if any(m.span[0] <= r.maturity_pos < m.span[1] for m in concepts) and not set(r.toks) & PROJECT_WORDS:
+            maturity = None
 
-        if "help" in r.cues and not r.matches and not r.needs:
+        if "help" in r.cues and not ents and not r.needs:
             a.intent = "help"
             return a
-        if "trail" in r.cues or (r.step is not None and not r.matches):
+        if "trail" in r.cues or (r.step is not None and not ents):
             return self._trailmap(a, r)
-        if len(r.matches) >= 2 and ("compare" in r.cues or ("joiner" in r.cues and "recommend" not in r.cues)):
-            return self._compare(a, r.matches)
-        if (r.maturity or (r.category and "list" in r.cues and "recommend" not in r.cues)) and not cncf:
+        if len(ents) >= 2 and ("compare" in r.cues or ("joiner" in r.cues and "recommend" not in r.cues)):
+            return self._compare(a, ents)
+        if not cncf and (maturity or (r.category and "list" in r.cues and "recommend" not in r.cues)
+                         or self._asks_for_all(r)):
+            r.maturity = maturity
             return self._list(a, r)
         if "recommend" in r.cues and (r.needs or r.category) and not (cncf and "compare" in r.cues):
             return self._recommend(a, r)
-        if cncf or projects:
-            main = (cncf or projects)[0]
+        served = self._served_by_need(ents, r)
+        if served is not None:  # "long term storage for prometheus": a need *for* a project
+            return self._recommend(a, r, exclude={served.target.id})
+        if projects and not (concepts and projects[0].target.id in CONTEXT_PROJECTS and self._defines(r, concepts[0])):
+            main = projects[0]
             if r.need_scores and self._needs_point_elsewhere(main, r):
                 return self._recommend(a, r)
             if not main.confident:
+                if self._leftovers(r, count_needs=True):  # "how tall is mount everest": not about OpenEverest
+                    a.hint = "unknown"
+                    return a
                 return self._did_you_mean(a, main)
             return self._project(a, main, projects)
         if concepts:
@@ -274,6 +322,9 @@ class Engine:
             ns = r.need_span
             if ns and ns[1] - ns[0] > main.span[1] - main.span[0] and ns[0] <= main.span[0] and main.span[1] <= ns[1]:
                 return self._recommend(a, r)  # "cost monitoring": a need that merely contains a concept
+            outside = [i for i in r.need_cells if not any(c.span[0] <= i < c.span[1] for c in concepts)]
+            if outside and not self._defines(r, main):
+                return self._recommend(a, r)  # "autoscale pods based on kafka queue length"
             if not main.confident:
                 return self._did_you_mean(a, main)
             a.intent = "concept"
@@ -282,14 +333,56 @@ class Engine:
             return a
         if r.needs or r.category:
             return self._recommend(a, r)
-        if r.maturity:
-            return self._list(a, r)
         if "help" in r.cues:
             a.intent = "help"
             return a
         a.intent = "unknown"
         a.hint = "unknown"
         return a
+
+    def _leftovers(self, r: Reading, count_needs: bool = False) -> list[str]:
+        """Content words no name (nor, unless count_needs, need) or cue accounts for."""
+        covered = {i for m in r.matches for i in range(*m.span)}
+        out = []
+        for i, t in enumerate(r.toks):
+            base = strip_particle(t) or t
+            if i in covered or (i in r.need_cells and not count_needs) or t in STOP_EN or t in STOP_KO or base in STOP_KO or t.isdigit():
+                continue
+            if t in COMPARE_WORDS or t in RECOMMEND_WORDS or t in HELP_WORDS or t in MATURITY_WORDS:
+                continue
+            out.append(t)
+        return out
+
+    def _about_entry(self, m: Match, r: Reading) -> bool:
+        """A non-CNCF entry counts only when the question is about it: "what's the stock price
+        of apple" names the company Apple, but is not a question about the landscape."""
+        return m.exact and len(self._leftovers(r)) <= 1
+
+    @staticmethod
+    def _defines(r: Reading, m: Match) -> bool:
+        """Is this a request for a definition ("what is", "explain", "뭐야", "X란")?"""
+        if set(r.toks) & DEFINE_WORDS or any(p in r.text.lower() for p in DEFINE_PHRASES):
+            return True
+        last = r.toks[m.span[1] - 1] if m.span[1] else ""
+        return last.endswith(("란", "이란", "이란게", "란게"))
+
+    @staticmethod
+    def _asks_for_all(r: Reading) -> bool:
+        toks = set(r.toks)
+        return bool(toks & LIST_ALL_WORDS) and bool(toks & PROJECT_WORDS)
+
+    def _served_by_need(self, ents: list[Match], r: Reading) -> Match | None:
+        """The name after "for"/"위한" when the words before it name a need another project serves."""
+        if not r.need_scores:
+            return None
+        for m in ents:
+            before = r.toks[m.span[0] - 1] if m.span[0] > 0 else ""
+            after = r.toks[m.span[1]] if m.span[1] < len(r.toks) else ""
+            if before in FOR_WORDS or after in ("위한", "용"):
+                others = {p: s for p, s in r.need_scores.items() if p != m.target.id}
+                if others and max(others.values()) > r.need_scores.get(m.target.id, 0.0):
+                    return m
+        return None
 
     # -- direct answers, for buttons and menus that already know what they want -------------------
     def project_answer(self, entry_id: str, lang: str) -> Answer:
@@ -390,13 +483,13 @@ class Engine:
         a.intent = "list"
         a.maturity = r.maturity
         a.category = r.category
-        found = [e for e in self.catalog.entries.values() if e.is_cncf
-                 and (r.maturity is None or e.maturity == r.maturity)
+        found = [e for e in self.catalog.projects
+                 if (r.maturity is None or e.maturity == r.maturity)
                  and (r.category is None or in_category(e, r.category))]
         a.projects = sorted(found, key=lambda e: (MATURITY_RANK[e.maturity or "sandbox"], e.name.lower()))
         return a
 
-    def _recommend(self, a: Answer, r: Reading) -> Answer:
+    def _recommend(self, a: Answer, r: Reading, exclude: set[str] | None = None) -> Answer:
         a.intent = "recommend"
         a.category = r.category
         scores = dict(r.need_scores)
@@ -411,7 +504,7 @@ class Engine:
             for pid in self.catalog.steps[step].projects:
                 if pid in scores:
                     scores[pid] += 0.5
-        named_context = {m.target.id for m in r.matches if m.target.id in CONTEXT_PROJECTS}
+        named_context = {m.target.id for m in r.matches if m.target.id in CONTEXT_PROJECTS} | (exclude or set())
         ranked = [self.catalog.entries[p] for p in scores if p not in named_context
                   and self.catalog.entries[p].is_cncf and self.catalog.entries[p].maturity != "archived"]
         if not ranked:

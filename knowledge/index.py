@@ -19,7 +19,7 @@ from .text import jamo, stem, tokens
 from .vocab import CATEGORY_WORDS, STOP_EN, STOP_KO
 
 MIN_FUZZY_LEN = 5  # names of 4 characters (jamo for Korean) or fewer need an exact match
-FUZZY_CUTOFF = 82.0
+FUZZY_CUTOFF = 75.0  # weakest match offered as "did you mean"
 
 # How much an exact name counts, by kind: a CNCF project over a concept over another entry.
 PRIORITY = {"project": 3, "concept": 2, "entry": 1}
@@ -43,6 +43,7 @@ class Index:
     fuzzy_targets: dict[str, str] = field(default_factory=dict)  # comparable string -> exact key
     need: dict[str, dict[str, float]] = field(default_factory=dict)  # keyword key -> project -> weight
     need_max_len: int = 1
+    need_bags: dict[str, list[tuple[frozenset[str], str]]] = field(default_factory=dict)  # stem -> (bag, key)
     step_words: dict[str, set[int]] = field(default_factory=dict)
     category_words: dict[str, str] = field(default_factory=dict)
     vocabulary: set[str] = field(default_factory=set)  # every token some name or keyword uses
@@ -106,10 +107,10 @@ def build_index(catalog: Catalog) -> Index:
             for inner in re.findall(r"\(([^)]*)\)", e.name):
                 if e.is_cncf:  # "Open Policy Agent (OPA)": OPA is the project's own abbreviation
                     idx.add_name(inner, target)
+        for alias in e.aliases:
+            idx.add_name(alias, target)
         if e.is_cncf:
             idx.add_name(e.id, target)
-            for alias in e.aliases:
-                idx.add_name(alias, target)
             if e.name_ko:
                 idx.add_name(e.name_ko, target)
     for c in catalog.concepts.values():
@@ -138,6 +139,18 @@ def _build_needs(idx: Index, catalog: Catalog) -> None:
             if k and k not in STOP_EN and k not in STOP_KO:
                 raw[k].add(e.id)
                 idx.need_max_len = max(idx.need_max_len, len(tokens(kw)))
+    bags: dict[str, list[tuple[frozenset[str], str]]] = defaultdict(list)
+    for e in catalog.entries.values():
+        if not e.is_cncf or e.maturity == "archived":
+            continue
+        for kw in (*e.keywords.en, *e.keywords.ko):
+            parts = [stem(t) for t in tokens(kw)]
+            if len(parts) > 1:
+                bag = frozenset(parts)
+                rare = parts[-1]
+                if (bag, need_key(kw)) not in bags[rare]:
+                    bags[rare].append((bag, need_key(kw)))
+    idx.need_bags = dict(bags)
     n = max(1, sum(1 for e in catalog.entries.values() if e.is_cncf))
     for k, ids in raw.items():
         weight = math.log(1 + n / len(ids))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,9 @@ class Catalog:
     steps: dict[int, TrailStep]
     intro: Text = field(default_factory=Text)
 
-    @property
+    @cached_property
     def projects(self) -> list[Entry]:
+        """The CNCF projects (computed once: the catalog does not change after loading)."""
         return [e for e in self.entries.values() if e.is_cncf]
 
     def counts(self) -> dict[str, int]:
@@ -253,6 +255,7 @@ def load_catalog(data_dir: Path | str | None = None, strict: bool = True) -> Cat
                 if ref not in entries:
                     problems.add(file, (key, i), f"unknown project id '{ref}'")
 
+    _read_entry_aliases(root / "entry_aliases.yaml", entries, problems)
     _check_aliases(entries, where, problems)
 
     concepts: dict[str, Concept] = {}
@@ -290,12 +293,32 @@ def load_catalog(data_dir: Path | str | None = None, strict: bool = True) -> Cat
                    steps=steps, intro=intro)
 
 
+def _read_entry_aliases(file: Path, entries: dict[str, Entry], problems: _Problems) -> None:
+    """Aliases of landscape entries that are not CNCF projects: 그라파나, mimir, calico."""
+    if not file.exists():
+        return
+    doc = problems.read_yaml(file)
+    if doc is None:
+        return
+    if not problems.check(file, doc, schema.ENTRY_ALIASES):
+        return
+    for eid, aliases in doc.items():
+        e = entries.get(eid)
+        if e is None:
+            problems.add(file, (eid,), f"unknown landscape id '{eid}'")
+        elif e.is_cncf:
+            problems.add(file, (eid,), f"'{eid}' is a CNCF project: put its aliases in projects/{eid}.yaml")
+        else:
+            e.aliases = tuple(aliases)
+
+
 def _check_aliases(entries: dict[str, Entry], where: dict[str, tuple[Path, tuple]], problems: _Problems) -> None:
     """A curated alias may not name another project: the bot could not tell which one is meant."""
     claimed: dict[str, str] = {}
     for e in entries.values():
         if e.is_cncf:
             claimed.setdefault(norm_key(e.name), e.id)
+    others = [e for e in entries.values() if not e.is_cncf and e.aliases]
     for eid, (file, _) in where.items():
         e = entries[eid]
         for i, alias in enumerate(e.aliases):
@@ -314,6 +337,15 @@ def _check_aliases(entries: dict[str, Entry], where: dict[str, tuple[Path, tuple
             if owner and owner != eid:
                 problems.add(file, ("name_ko",), f"Korean name {e.name_ko!r} is already claimed by '{owner}'")
             claimed[key] = eid
+    file = next(iter(where.values()))[0].parent.parent / "entry_aliases.yaml" if where else Path("entry_aliases.yaml")
+    for e in others:
+        for alias in e.aliases:
+            key = norm_key(alias)
+            owner = claimed.get(key)
+            if owner and owner != e.id:
+                problems.add(file, (e.id,), f"alias {alias!r} is already claimed by '{owner}'")
+            else:
+                claimed[key] = e.id
 
 
 def _check_concept_aliases(concepts: dict[str, Concept], files: dict[str, Path], problems: _Problems) -> None:

@@ -156,3 +156,15 @@ TRAILMAP = mapping(
     },
     {"source": dict_of(string()), "intro": bilingual(1500)},
 )
+
+
+def _entry_aliases(value, path, out):
+    if not isinstance(value, dict):
+        out.append((path, f"must be a mapping of landscape id to a list of aliases, got {_type_name(value)}"))
+        return
+    for k, v in value.items():
+        ident()(k, path + (k,), out)
+        list_of(string(max_len=80), 1, 20)(v, path + (k,), out)
+
+
+ENTRY_ALIASES: Check = _entry_aliases

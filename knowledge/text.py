@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_QUESTION = 400  # characters looked at; a question longer than this is cut, never refused
 
@@ -39,6 +40,7 @@ def is_hangul(token: str) -> bool:
     return bool(token) and "\uac00" <= token[0] <= "\ud7a3"
 
 
+@lru_cache(maxsize=8192)
 def strip_particle(token: str) -> str | None:
     """The token without a trailing particle, or None when it has none to strip."""
     if not is_hangul(token):
@@ -54,6 +56,7 @@ def jamo(text: str) -> str:
     return unicodedata.normalize("NFD", text)
 
 
+@lru_cache(maxsize=8192)
 def stem(token: str) -> str:
     """A light English stem for need keywords, the same on both sides of a match:
     clusters -> cluster, policies -> policy, monitoring -> monitor, logging -> log, tracing/trace -> trac."""
@@ -66,6 +69,10 @@ def stem(token: str) -> str:
         t = t[:-2]
     elif t.endswith("s") and not t.endswith(("ss", "us", "is")):
         t = t[:-1]
+    if t.endswith("tion") and len(t) > 6:
+        t = t[:-3]  # collection -> collect, detection -> detect
+    elif t.endswith("ment") and len(t) > 7:
+        t = t[:-4]  # management -> manage
     if t.endswith("ing") and len(t) > 5:
         t = _undouble(t[:-3])
     elif t.endswith("ed") and len(t) > 4:

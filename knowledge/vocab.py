@@ -25,7 +25,7 @@ answer ok okay cool nice great well still yet now ever never always sometimes us
 able across after before while during since until within against among around through via per whether both either
 neither nor own same self sure true false right left up down out off back first last next previous main top
 graduated incubating sandbox archived accepted date dates when year joined maturity mature
-""".split())
+""".split()) - {"cncf"}
 
 STOP_KO = frozenset("""
 뭐야 뭐 뭔가요 뭔가 뭐예요 뭐에요 무엇 무엇인가요 무엇인가 무엇이야 뭡니까 무슨 어떤 어떻게 어때 어때요 왜 언제 어디
@@ -38,7 +38,8 @@ STOP_KO = frozenset("""
 
 # Intent cues, matched against normalized tokens or joined token sequences.
 HELP_WORDS = frozenset("help usage commands command howto 도움 도움말 사용법 명령어 도와줘 헬프".split())
-HELP_PHRASES = ("how do i use", "how to use", "what can you do", "how does this bot", "how do you work",
+HELP_PHRASES = ("how do i use", "how to use", "what can you do", "can i ask", "questions can", "what can i ask",
+                "할 수 있어", "할 수 있나", "뭘 물어", "무엇을 물어", "뭐 물어", "how does this bot", "how do you work",
                 "what do you do", "who are you", "getting started", "어떻게 사용", "어떻게 써", "뭘 할 수",
                 "무엇을 할 수", "사용 방법", "쓰는 법", "쓰는 방법")
 COMPARE_WORDS = frozenset("vs versus compare compared comparing comparison difference differences differ "
@@ -53,6 +54,9 @@ RECOMMEND_PHRASES = ("should i use", "tool for", "tools for", "what to use", "wh
                      "project for", "projects for", "software for", "way to", "how do i", "how can i", "how to",
                      "어떤 도구", "어떤 툴", "뭘 써", "무엇을 써", "뭐 써", "뭐가 좋", "하려면", "하고 싶", "위한 도구",
                      "도구 추천", "툴 추천", "프로젝트 추천")
+LIST_ALL_WORDS = frozenset("list all every 목록 리스트 전체 모든 전부".split())
+PROJECT_WORDS = frozenset("projects 프로젝트 프로젝트들".split())
+FOR_WORDS = frozenset("for with on 위한 위해".split())  # "long term storage for prometheus"
 LIST_WORDS = frozenset("list lists projects all show which 목록 리스트 프로젝트 프로젝트들 전체 모두 전부 어떤 뭐가 "
                        "알려줘 보여줘".split())
 TRAIL_WORDS = ("trail map", "trailmap", "trail", "트레일 맵", "트레일맵", "트레일", "로드맵", "roadmap")
@@ -107,3 +111,9 @@ NEED_SYNONYMS = {
     "telemetry": "observability", "certificate": "certificates", "cert": "certificates", "certs": "certificates",
     "tls": "certificates", "인증서": "인증서", "k8s": "kubernetes", "쿠버네티스": "kubernetes",
 }
+
+# A request for a definition: the concept card, not a recommendation.
+DEFINE_WORDS = frozenset("what whats explain define definition meaning mean means describe concept "
+                         "뭐야 뭔가요 뭐예요 뭐에요 무엇 무엇인가요 무엇인가 뭡니까 뜻 의미 설명 설명해 설명해줘 "
+                         "설명해주세요 개념".split())
+DEFINE_PHRASES = ("what is", "what are", "what's", "무슨 뜻", "무엇인")
