@@ -237,6 +237,21 @@ class Engine:
                     credited[pid] |= cells
                     scores[pid] += w * (1 + 0.2 * (len(bag) - 1))
                     why[pid].append(key if key.isascii() is False else " ".join(sorted(bag)))
+        # Single words of longer keywords, weakly: "security" leans towards "kubernetes security".
+        for i, st in enumerate(stems):
+            if i in covered:
+                continue
+            for key in (st, strip_particle(toks[i])):
+                hits = idx.need_words.get(key) if key else None
+                if not hits:
+                    continue
+                for pid, w in hits.items():
+                    if i in credited[pid]:
+                        continue
+                    credited[pid].add(i)
+                    scores[pid] += w
+                    why[pid].append(toks[i] if key == st else key)
+                break
         step = max(steps, key=lambda s: (steps[s], -s)) if steps else None
         need_cells = set().union(*credited.values()) if credited else set()
         return NeedHits(dict(why), dict(scores), step, longest, need_cells, phrase_spans)
@@ -515,7 +530,7 @@ class Engine:
 
         def tier(e: Entry) -> int:
             s = scores[e.id] / best
-            return 0 if s >= 0.45 else 1 if s >= 0.2 else 2
+            return 0 if s >= 0.7 else 1 if s >= 0.4 else 2
 
         ranked.sort(key=lambda e: (tier(e), MATURITY_RANK[e.maturity or "sandbox"], -scores[e.id], e.name.lower()))
         a.projects = ranked[:MAX_RECOMMEND]

@@ -44,6 +44,7 @@ class Index:
     need: dict[str, dict[str, float]] = field(default_factory=dict)  # keyword key -> project -> weight
     need_max_len: int = 1
     need_bags: dict[str, list[tuple[frozenset[str], str]]] = field(default_factory=dict)  # stem -> (bag, key)
+    need_words: dict[str, dict[str, float]] = field(default_factory=dict)  # one word of a longer keyword
     step_words: dict[str, set[int]] = field(default_factory=dict)
     category_words: dict[str, str] = field(default_factory=dict)
     vocabulary: set[str] = field(default_factory=set)  # every token some name or keyword uses
@@ -151,11 +152,26 @@ def _build_needs(idx: Index, catalog: Catalog) -> None:
                 if (bag, need_key(kw)) not in bags[rare]:
                     bags[rare].append((bag, need_key(kw)))
     idx.need_bags = dict(bags)
+    # Single words out of multi-word keywords, as a weak signal: "보안" in "보안 스캔", "쿠버네티스 보안".
+    words: dict[str, set[str]] = defaultdict(set)
+    for e in catalog.entries.values():
+        if not e.is_cncf or e.maturity == "archived":
+            continue
+        for kw in (*e.keywords.en, *e.keywords.ko):
+            parts = tokens(kw)
+            if len(parts) > 1:
+                for t in parts:
+                    # names are not needs: "쿠버네티스" in "쿠버네티스 보안" says nothing about the need
+                    if len(t) >= 2 and t not in STOP_EN and t not in STOP_KO and t not in idx.exact:
+                        words[stem(t)].add(e.id)
     n = max(1, sum(1 for e in catalog.entries.values() if e.is_cncf))
     for k, ids in raw.items():
         weight = math.log(1 + n / len(ids))
         idx.need[k] = {i: weight for i in ids}
         idx.vocabulary.update([k])
+    for k, ids in words.items():
+        weight = 0.35 * math.log(1 + n / len(ids))
+        idx.need_words[k] = {i: weight for i in ids}
 
 
 def _build_steps(idx: Index, catalog: Catalog) -> None:
