@@ -63,6 +63,7 @@ class Reading:
     need_span: tuple[int, int] | None = None  # the longest need phrase found
     maturity_pos: int = -1  # token index of the maturity word, if any
     need_cells: set[int] = field(default_factory=set)  # tokens some need keyword explained
+    strong_need: bool = False  # a whole need keyword matched (single words of phrases are weak)
 
 
 @dataclass
@@ -73,6 +74,7 @@ class NeedHits:
     longest: tuple[int, int] | None
     cells: set[int]
     phrase_spans: list[tuple[int, int]]
+    strong: bool  # some whole keyword matched, not only single words of longer ones
 
 
 class Engine:
@@ -108,7 +110,7 @@ class Engine:
         if step is not None and not 1 <= step <= 10:
             step = None
         return Reading(text, lang, toks, matches, nh.why, nh.scores, category, maturity, step, nh.step, cues,
-                       nh.longest, maturity_pos, nh.cells)
+                       nh.longest, maturity_pos, nh.cells, nh.strong)
 
     def _windows(self, toks: list[str]):
         """(start, end, key) for every run of up to MAX_WINDOW tokens, Korean with and without particle."""
@@ -238,6 +240,8 @@ class Engine:
                     scores[pid] += w * (1 + 0.2 * (len(bag) - 1))
                     why[pid].append(key if key.isascii() is False else " ".join(sorted(bag)))
         # Single words of longer keywords, weakly: "security" leans towards "kubernetes security".
+        strong = bool(scores)
+        weak: set[str] = set()
         for i, st in enumerate(stems):
             if i in covered:
                 continue
@@ -251,10 +255,11 @@ class Engine:
                     credited[pid].add(i)
                     scores[pid] += w
                     why[pid].append(toks[i] if key == st else key)
+                    weak.add(pid)
                 break
         step = max(steps, key=lambda s: (steps[s], -s)) if steps else None
         need_cells = set().union(*credited.values()) if credited else set()
-        return NeedHits(dict(why), dict(scores), step, longest, need_cells, phrase_spans)
+        return NeedHits(dict(why), dict(scores), step, longest, need_cells, phrase_spans, strong)
 
     def _category(self, toks: list[str]) -> tuple[str | None, tuple[int, int] | None]:
         words = self.index.category_words
@@ -346,7 +351,7 @@ class Engine:
             a.concept = self.catalog.concepts[main.target.id]
             a.projects = [self.catalog.entries[p] for p in a.concept.related_projects if p in self.catalog.entries]
             return a
-        if r.needs or r.category:
+        if r.strong_need or r.category or (r.needs and "recommend" in r.cues):
             return self._recommend(a, r)
         if "help" in r.cues:
             a.intent = "help"
