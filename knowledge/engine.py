@@ -95,7 +95,8 @@ class Engine:
         toks = tokens(low)
         matches = self._match_names(toks)
         # Need words may overlap a concept or Kubernetes ("backup kubernetes"), not another project.
-        covered = {i for m in matches if m.target.kind != "concept" and m.target.id not in CONTEXT_PROJECTS
+        # Other landscape entries may be needs too: "run postgres on kubernetes" wants CloudNativePG.
+        covered = {i for m in matches if m.target.kind == "project" and m.target.id not in CONTEXT_PROJECTS
                    for i in range(*m.span)}
         nh = self._match_needs(toks, covered)
         cues = self._cues(low, toks)
@@ -329,7 +330,10 @@ class Engine:
             return self._recommend(a, r, exclude={served.target.id})
         if projects and not (concepts and projects[0].target.id in CONTEXT_PROJECTS and self._defines(r, concepts[0])):
             main = projects[0]
-            if r.need_scores and self._needs_point_elsewhere(main, r):
+            if (main.target.kind == "entry" and r.strong_need and not self._defines(r, main)
+                    and any(m.target.id in CONTEXT_PROJECTS for m in r.matches)):
+                return self._recommend(a, r)  # "run postgres on kubernetes": a CNCF project for it
+            if main.target.kind == "project" and r.need_scores and self._needs_point_elsewhere(main, r):
                 return self._recommend(a, r)
             if not main.confident:
                 if self._leftovers(r, count_needs=True):  # "how tall is mount everest": not about OpenEverest
