@@ -14,7 +14,8 @@ def answer_json(a: Answer, catalog: Catalog) -> dict:
         "lang": a.lang,
         "projects": [{"id": e.id, "name": e.name, "maturity": e.maturity} for e in a.projects],
         "step": a.step,
-        "concept": {"id": a.concept.id, "name": a.concept.name.get(a.lang)} if a.concept else None,
+        # the concept's canonical (English) name: stable for scripts whatever the answer language
+        "concept": {"id": a.concept.id, "name": a.concept.name.en} if a.concept else None,
         "maturity": a.maturity,
         "category": a.category,
         "did_you_mean": a.did_you_mean,

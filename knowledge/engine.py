@@ -19,7 +19,7 @@ from .index import Index, Target, build_index, key_of, need_key
 from .loader import Catalog, load_catalog
 from .model import MATURITY_RANK, Answer, Comparison, ComparisonRow, Entry, Text
 from .text import clean, detect_lang, first_sentence, strip_particle, stem, tokens
-from .vocab import (DEFINE_PHRASES, DEFINE_WORDS, FOR_WORDS, LIST_ALL_WORDS, NEED_SYNONYMS, PROJECT_WORDS, COMPARE_JOINERS, COMPARE_WORDS, HELP_PHRASES, HELP_WORDS, LIST_WORDS, MATURITY_WORDS,
+from .vocab import (ORDINALS, RECOMMEND_PREFIXES_KO, DEFINE_PHRASES, DEFINE_WORDS, FOR_WORDS, LIST_ALL_WORDS, NEED_SYNONYMS, PROJECT_WORDS, COMPARE_JOINERS, COMPARE_WORDS, HELP_PHRASES, HELP_WORDS, LIST_WORDS, MATURITY_WORDS,
                     RECOMMEND_PHRASES, RECOMMEND_WORDS, STEP_RE, STOP_EN, STOP_KO, TRAIL_WORDS)
 
 CONFIDENT = 88.0  # below it (down to index.FUZZY_CUTOFF) the answer is "did you mean"  # a fuzzy match at least this good, and clear of the runner-up, answers directly
@@ -27,6 +27,7 @@ TIE_MARGIN = 3.0
 MAX_WINDOW = 6  # the longest project name, "Visual Studio Code Kubernetes Tools", has 5 tokens
 MAX_RECOMMEND = 5
 CONTEXT_PROJECTS = frozenset({"kubernetes"})
+CONTEXT_CONCEPTS = frozenset({"cncf"})  # the setting of most questions, rarely their subject
 
 
 @dataclass
@@ -93,11 +94,18 @@ class Engine:
         lang = detect_lang(text)
         low = text.lower()
         toks = tokens(low)
-        matches = self._match_names(toks)
+        matches, echo = self._match_names(toks)
+        if any(not m.confident for m in matches):
+            # A weak guess stands only when nothing else in the question needs explaining:
+            # "what is istoi" is about a name; "what kinds of questions can I ask" is not about kbind.
+            taken = {k for m in matches for k in range(*m.span)}
+            rest = [t for k, t in enumerate(toks) if k not in taken and not self._plain(t)]
+            if rest:
+                matches = [m for m in matches if m.confident]
         # Need words may overlap a concept or Kubernetes ("backup kubernetes"), not another project.
         # Other landscape entries may be needs too: "run postgres on kubernetes" wants CloudNativePG.
         covered = {i for m in matches if m.target.kind == "project" and m.target.id not in CONTEXT_PROJECTS
-                   for i in range(*m.span)}
+                   for i in range(*m.span)} | echo
         nh = self._match_needs(toks, covered)
         cues = self._cues(low, toks)
         maturity_pos = next((i for i, t in enumerate(toks) if t in MATURITY_WORDS), -1)
@@ -108,6 +116,11 @@ class Engine:
             category = None  # "long term storage": the category word is part of a longer need
         m = self._step_re.search(low)
         step = int(m.group(1) or m.group(2)) if m else None
+        if step is None:
+            step = next((ORDINALS[t] for t in toks if t in ORDINALS), None)
+        if step is None and any(w in low for w in TRAIL_WORDS):
+            nums = [int(t) for t in toks if t.isdigit()]
+            step = nums[0] if len(nums) == 1 else None  # "trail map 6"
         if step is not None and not 1 <= step <= 10:
             step = None
         return Reading(text, lang, toks, matches, nh.why, nh.scores, category, maturity, step, nh.step, cues,
@@ -124,8 +137,11 @@ class Engine:
                 stripped = strip_particle(run[-1])
                 if stripped:
                     yield i, i + n, "".join(run[:-1]) + stripped
+                elif len(run[-1]) > 3 and run[-1].endswith("s") and run[-1].isascii():
+                    yield i, i + n, "".join(run)[:-1]  # "SIGs", "operators"
 
-    def _match_names(self, toks: list[str]) -> list[Match]:
+    def _match_names(self, toks: list[str]) -> tuple[list[Match], set[int]]:
+        """The names in the question, and the cells of repeated mentions ("컨테이너디 (containerd)")."""
         idx = self.index
         found: list[Match] = []
         for i, j, key in self._windows(toks):
@@ -145,13 +161,25 @@ class Engine:
             best_key, best = hits[0]
             alts = [(idx.exact[k][0], s) for k, s in hits[1:]]
             fuzzy.append(Match(idx.exact[best_key][0], best, (i, j), False, alts))
-        return sorted(self._non_overlapping(chosen + fuzzy), key=lambda m: m.span)
+        final = sorted(self._non_overlapping(chosen + fuzzy), key=lambda m: m.span)
+        ids = {m.target.id for m in final}
+        taken = {k for m in final for k in range(*m.span)}
+        echo = {k for m in found if m.target.id in ids for k in range(*m.span)} - taken
+        return final, echo
+
+    @staticmethod
+    def _plain(t: str) -> bool:
+        """A word that carries no subject: stop words, cue words, particles-only forms."""
+        base = strip_particle(t) or t
+        return (t in STOP_EN or t in STOP_KO or base in STOP_KO or t in COMPARE_WORDS or t in RECOMMEND_WORDS
+                or t in HELP_WORDS or t in DEFINE_WORDS or t in MATURITY_WORDS or t.isdigit())
 
     def _is_common(self, run: list[str]) -> bool:
         """Runs made only of plain words, need keywords or cue words are never fuzzy-matched."""
         idx = self.index
         for t in run:
-            if t in STOP_EN or t in STOP_KO or t in COMPARE_WORDS or t in RECOMMEND_WORDS or t in HELP_WORDS:
+            if (t in STOP_EN or t in STOP_KO or t in COMPARE_WORDS or t in RECOMMEND_WORDS or t in HELP_WORDS
+                    or t in MATURITY_WORDS or t in DEFINE_WORDS):
                 continue
             s = strip_particle(t) or t
             if stem(t) in idx.need or s in idx.need or t in idx.category_words or t in idx.step_words:
@@ -284,7 +312,8 @@ class Engine:
             cues.add("compare")
         if tokset & COMPARE_JOINERS or any(t.endswith(("랑", "와", "과", "하고")) for t in toks):
             cues.add("joiner")
-        if tokset & RECOMMEND_WORDS or any(p in low for p in RECOMMEND_PHRASES):
+        if (tokset & RECOMMEND_WORDS or any(p in low for p in RECOMMEND_PHRASES)
+                or any(t.startswith(RECOMMEND_PREFIXES_KO) for t in toks)):
             cues.add("recommend")
         if tokset & LIST_WORDS:
             cues.add("list")
@@ -317,18 +346,28 @@ class Engine:
             return a
         if "trail" in r.cues or (r.step is not None and not ents):
             return self._trailmap(a, r)
-        if len(ents) >= 2 and ("compare" in r.cues or ("joiner" in r.cues and "recommend" not in r.cues)):
+        if len(ents) >= 2 and ("compare" in r.cues or ("joiner" in r.cues and ("recommend" not in r.cues
+                                                                                 or len(projects) >= 2))):
             return self._compare(a, ents)
         if not cncf and (maturity or (r.category and "list" in r.cues and "recommend" not in r.cues)
                          or self._asks_for_all(r)):
             r.maturity = maturity
             return self._list(a, r)
-        if "recommend" in r.cues and (r.needs or r.category) and not (cncf and "compare" in r.cues):
+        if "recommend" in r.cues and (r.strong_need or r.category) and not (cncf and "compare" in r.cues):
             return self._recommend(a, r)
         served = self._served_by_need(ents, r)
         if served is not None:  # "long term storage for prometheus": a need *for* a project
             return self._recommend(a, r, exclude={served.target.id})
-        if projects and not (concepts and projects[0].target.id in CONTEXT_PROJECTS and self._defines(r, concepts[0])):
+        if projects and not projects[0].confident and r.need_scores.get(projects[0].target.id):
+            projects[0].exact = True  # "jeager tracing": a weak name backed by its own need words
+        concepts.sort(key=lambda m: m.target.id in CONTEXT_CONCEPTS)  # "CNCF에서 TAG가 뭐예요": TAG
+        if projects and concepts and concepts[0].confident and (projects[0].target.id in CONTEXT_PROJECTS
+                                                                or not projects[0].confident):
+            if (projects[0].target.id in CONTEXT_PROJECTS and r.strong_need
+                    and not self._defines(r, concepts[0])):
+                return self._recommend(a, r)  # "serverless platform on top of k8s"
+            projects = []  # "kubernetes SIGs?", "what is a CRD in kubernetes": the concept is the subject
+        if projects:
             main = projects[0]
             if (main.target.kind == "entry" and r.strong_need and not self._defines(r, main)
                     and any(m.target.id in CONTEXT_PROJECTS for m in r.matches)):
@@ -355,7 +394,7 @@ class Engine:
             a.concept = self.catalog.concepts[main.target.id]
             a.projects = [self.catalog.entries[p] for p in a.concept.related_projects if p in self.catalog.entries]
             return a
-        if r.strong_need or r.category or (r.needs and "recommend" in r.cues):
+        if r.strong_need or r.category:
             return self._recommend(a, r)
         if "help" in r.cues:
             a.intent = "help"

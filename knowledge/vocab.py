@@ -49,7 +49,7 @@ RECOMMEND_WORDS = frozenset("recommend recommended recommendation recommendation
                             "suggestions best which alternative alternatives options tool tools solution solutions "
                             "도구 툴 솔루션 추천 추천해 추천해줘 "
                             "추천해주세요 추천좀 뭘 무엇을 어떤 골라 골라줘 써야 쓸까 좋을까 좋은".split())
-RECOMMEND_PHRASES = ("should i use", "tool for", "tools for", "what to use", "what do i use", "need a",
+RECOMMEND_PHRASES = ("should i use", "뭐 쓰", "뭘 쓰", "무엇을 쓰", "어떤 걸 쓰", "어떤게 좋", "어떤 게 좋", "tool for", "tools for", "what to use", "what do i use", "need a",
                      "looking for", "options for", "good for", "what can i use", "something for",
                      "project for", "projects for", "software for", "way to", "how do i", "how can i", "how to",
                      "어떤 도구", "어떤 툴", "뭘 써", "무엇을 써", "뭐 써", "뭐가 좋", "하려면", "하고 싶", "위한 도구",
@@ -113,7 +113,14 @@ NEED_SYNONYMS = {
 }
 
 # A request for a definition: the concept card, not a recommendation.
-DEFINE_WORDS = frozenset("what whats explain define definition meaning mean means describe concept "
+DEFINE_WORDS = frozenset("what whats explain define definition meaning mean means describe concept basics basic "
+                         "intro introduction overview primer 기초 개요 입문 소개 "
                          "뭐야 뭔가요 뭐예요 뭐에요 무엇 무엇인가요 무엇인가 뭡니까 뜻 의미 설명 설명해 설명해줘 "
                          "설명해주세요 개념".split())
 DEFINE_PHRASES = ("what is", "what are", "what's", "무슨 뜻", "무엇인")
+
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+            "ninth": 9, "tenth": 10, "last": 10, "첫번째": 1, "첫": 1, "두번째": 2, "세번째": 3, "네번째": 4,
+            "다섯번째": 5, "여섯번째": 6, "일곱번째": 7, "여덟번째": 8, "아홉번째": 9, "열번째": 10, "마지막": 10}
+# Korean recommend cues by word start: 추천해줄래, 좋을까요, 쓰면, 써야할까
+RECOMMEND_PREFIXES_KO = ("추천", "좋을까", "쓰면", "써야", "쓸까", "골라", "뭘써", "뭐써")
