@@ -144,7 +144,8 @@ class Engine:
         """The names in the question, and the cells of repeated mentions ("컨테이너디 (containerd)")."""
         idx = self.index
         found: list[Match] = []
-        for i, j, key in self._windows(toks):
+        windows = list(self._windows(toks))
+        for i, j, key in windows:
             targets = idx.exact.get(key)
             if targets:
                 found.append(Match(targets[0], 100.0, (i, j), True,
@@ -152,7 +153,7 @@ class Engine:
         chosen = self._non_overlapping(found)
         covered = {k for m in chosen for k in range(*m.span)}
         fuzzy: list[Match] = []
-        for i, j, key in self._windows(toks):
+        for i, j, key in windows:
             if j - i > 2 or any(k in covered for k in range(i, j)) or self._is_common(toks[i:j]):
                 continue
             hits = idx.fuzzy(key)

@@ -48,6 +48,7 @@ class Index:
     step_words: dict[str, set[int]] = field(default_factory=dict)
     category_words: dict[str, str] = field(default_factory=dict)
     vocabulary: set[str] = field(default_factory=set)  # every token some name or keyword uses
+    _pools: dict[int, list[str]] = field(default_factory=dict)
 
     # -- exact and fuzzy names ------------------------------------------------------------------
     def add_name(self, text: str, target: Target) -> None:
@@ -80,9 +81,7 @@ class Index:
         n = len(comparable)
         if n < MIN_FUZZY_LEN - 1:
             return []
-        pool: list[str] = []
-        for length in range(max(MIN_FUZZY_LEN, int(n * 0.72)), int(n * 1.4) + 2):
-            pool.extend(self.fuzzy_keys.get(length, ()))
+        pool = self._pool(n)
         if not pool:
             return []
         found = process.extract(comparable, pool, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=limit * 3)
@@ -94,6 +93,16 @@ class Index:
                 seen.add(key)
                 out.append((key, score))
         return out[:limit]
+
+
+    def _pool(self, n: int) -> list[str]:
+        """Names long enough to reach the cutoff against a string of length n (Indel ratio bound)."""
+        pool = self._pools.get(n)
+        if pool is None:
+            pool = [k for length in range(max(MIN_FUZZY_LEN, int(n * 0.6)), int(n * 1.67) + 2)
+                    for k in self.fuzzy_keys.get(length, ())]
+            self._pools[n] = pool
+        return pool
 
 
 def build_index(catalog: Catalog) -> Index:
