@@ -1,0 +1,121 @@
+"""Composition: Config -> engine -> services -> Web API client -> Bolt app, with metrics.
+
+`build_runtime` does it all once; `bot.server` serves the result over HTTP or Socket Mode.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from handlers.app import build_app
+from handlers.deps import Hooks
+from handlers.services import Services
+
+from .config import Config
+from .metrics import BotMetrics
+
+log = logging.getLogger("cncf_bot")
+
+
+class MetricsHooks(Hooks):
+    def __init__(self, metrics: BotMetrics):
+        self.metrics = metrics
+
+    def request(self, kind: str) -> None:
+        self.metrics.requests.inc(kind=kind)
+
+    def answered(self, source: str, intent: str, seconds: float) -> None:
+        self.metrics.answers.observe(seconds, source=source)
+
+    def slack_error(self, method: str, error: str) -> None:
+        self.metrics.slack_errors.inc(method=method, error=error)
+
+
+def counted(handler_class, reason: str, metrics: BotMetrics, **kwargs):
+    """A slack_sdk retry handler that also counts the retries it decides to make."""
+
+    class Counted(handler_class):
+        def prepare_for_next_attempt(self, **kw):
+            metrics.slack_retries.inc(reason=reason)
+            return super().prepare_for_next_attempt(**kw)
+
+    Counted.__name__ = f"Counted{handler_class.__name__}"
+    return Counted(**kwargs)
+
+
+def retry_handlers(metrics: BotMetrics) -> list:
+    # 429: wait for Retry-After; 500/503 and dropped connections: exponential backoff with jitter.
+    return [counted(ConnectionErrorRetryHandler, "connection", metrics, max_retry_count=2),
+            counted(RateLimitErrorRetryHandler, "rate_limited", metrics, max_retry_count=2),
+            counted(ServerErrorRetryHandler, "server_error", metrics, max_retry_count=2)]
+
+
+class MeteredWebClient(WebClient):
+    """A WebClient that counts failed calls (after retries) by method and Slack's error code."""
+
+    metrics: BotMetrics | None = None
+
+    def api_call(self, api_method: str, **kwargs: Any):  # type: ignore[override]
+        try:
+            return super().api_call(api_method, **kwargs)
+        except SlackApiError as exc:
+            if self.metrics:
+                self.metrics.slack_errors.inc(method=api_method, error=str(exc.response.get("error") or
+                                                                            exc.response.status_code))
+            raise
+        except Exception as exc:
+            if self.metrics:
+                self.metrics.slack_errors.inc(method=api_method, error=type(exc).__name__)
+            raise
+
+
+@dataclass
+class Runtime:
+    config: Config
+    engine: Any
+    services: Services
+    client: WebClient
+    metrics: BotMetrics
+    app: Any  # slack_bolt.App
+    stop_background: Callable[[], None]  # stops the jobs and drains the answers in flight
+
+
+def build_runtime(config: Config, *, engine: Any = None, services: Services | None = None,
+                  start_jobs: bool = True, ack_budget: float = 2.0) -> Runtime:
+    from knowledge.engine import Engine
+
+    from . import services as bot_services
+
+    metrics = BotMetrics()
+    engine = engine or Engine.load()
+    services = services or bot_services.make_services(config, engine)
+    handlers = retry_handlers(metrics)
+    client = MeteredWebClient(token=config.slack_bot_token, base_url=config.slack_api_url, timeout=10,
+                              retry_handlers=handlers)
+    client.metrics = metrics
+    # Answers are worked out here after the ack; 8 threads keep a burst of questions moving while
+    # a few wait on Slack (the engine itself answers in well under a millisecond).
+    executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cncf-answer")
+    app = build_app(config, engine, services, client, hooks=MetricsHooks(metrics), retry_handlers=handlers,
+                    executor=executor, ack_budget=ack_budget)
+    from handlers.commands import app_version
+
+    metrics.info.set(1, version=app_version(), catalog_date=engine.catalog.source.data_date)
+    stop_jobs = bot_services.start_background(config, services, engine, client) if start_jobs else (lambda: None)
+
+    def stop() -> None:
+        stop_jobs()
+        executor.shutdown(wait=True)  # let the answers in flight reach Slack
+
+    return Runtime(config, engine, services, client, metrics, app, stop)

@@ -1,0 +1,146 @@
+"""A tiny Prometheus registry: counters and histograms with labels, in the text exposition format.
+
+Enough for this bot's few series (prometheus-client would be one more dependency for ~80 lines).
+Thread-safe: listeners run on Bolt's thread pool.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterable
+
+DEFAULT_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _labels(names: tuple[str, ...], values: tuple[str, ...], extra: str = "") -> str:
+    parts = [f'{n}="{_escape(v)}"' for n, v in zip(names, values)]
+    if extra:
+        parts.append(extra)
+    return "{" + ",".join(parts) + "}" if parts else ""
+
+
+def _num(x: float) -> str:
+    if math.isinf(x):
+        return "+Inf"
+    return repr(float(x)) if not float(x).is_integer() else str(int(x))
+
+
+class _Metric:
+    kind = ""
+
+    def __init__(self, name: str, help_text: str, labels: Iterable[str] = ()):
+        self.name, self.help, self.label_names = name, help_text, tuple(labels)
+        self._lock = threading.Lock()
+
+    def _key(self, labels: dict[str, str]) -> tuple[str, ...]:
+        if set(labels) != set(self.label_names):
+            raise ValueError(f"{self.name} takes labels {self.label_names}, got {tuple(labels)}")
+        return tuple(str(labels[n]) for n in self.label_names)
+
+    def header(self) -> list[str]:
+        return [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} {self.kind}"]
+
+
+class Counter(_Metric):
+    kind = "counter"
+
+    def __init__(self, name: str, help_text: str, labels: Iterable[str] = ()):
+        super().__init__(name, help_text, labels)
+        self._values: dict[tuple[str, ...], float] = {}
+
+    def inc(self, amount: float = 1.0, **labels: str) -> None:
+        key = self._key(labels)
+        with self._lock:
+            self._values[key] = self._values.get(key, 0.0) + amount
+
+    def value(self, **labels: str) -> float:
+        return self._values.get(self._key(labels), 0.0)
+
+    def render(self) -> list[str]:
+        with self._lock:
+            items = sorted(self._values.items())
+        return self.header() + [f"{self.name}{_labels(self.label_names, k)} {_num(v)}" for k, v in items]
+
+
+class Gauge(Counter):
+    kind = "gauge"
+
+    def set(self, amount: float, **labels: str) -> None:
+        key = self._key(labels)
+        with self._lock:
+            self._values[key] = amount
+
+
+class Histogram(_Metric):
+    kind = "histogram"
+
+    def __init__(self, name: str, help_text: str, labels: Iterable[str] = (), buckets=DEFAULT_BUCKETS):
+        super().__init__(name, help_text, labels)
+        self.buckets = tuple(sorted(buckets)) + (math.inf,)
+        self._series: dict[tuple[str, ...], list[float]] = {}  # bucket counts..., sum, count
+
+    def observe(self, amount: float, **labels: str) -> None:
+        key = self._key(labels)
+        with self._lock:
+            series = self._series.setdefault(key, [0.0] * (len(self.buckets) + 2))
+            for i, bound in enumerate(self.buckets):
+                if amount <= bound:
+                    series[i] += 1
+            series[-2] += amount
+            series[-1] += 1
+
+    def count(self, **labels: str) -> float:
+        series = self._series.get(self._key(labels))
+        return series[-1] if series else 0.0
+
+    def render(self) -> list[str]:
+        with self._lock:
+            items = sorted((k, list(v)) for k, v in self._series.items())
+        lines = self.header()
+        for key, series in items:
+            for bound, n in zip(self.buckets, series):
+                le = 'le="' + _num(bound) + '"'
+                lines.append(f"{self.name}_bucket{_labels(self.label_names, key, le)} {_num(n)}")
+            lines.append(f"{self.name}_sum{_labels(self.label_names, key)} {_num(series[-2])}")
+            lines.append(f"{self.name}_count{_labels(self.label_names, key)} {_num(series[-1])}")
+        return lines
+
+
+class Registry:
+    CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+    def __init__(self) -> None:
+        self._metrics: list[_Metric] = []
+
+    def add(self, metric: _Metric):
+        self._metrics.append(metric)
+        return metric
+
+    def render(self) -> str:
+        return "\n".join(line for m in self._metrics for line in m.render()) + "\n"
+
+
+class BotMetrics:
+    """The bot's series. Names follow Prometheus conventions (base units, _total for counters)."""
+
+    def __init__(self) -> None:
+        r = self.registry = Registry()
+        self.requests = r.add(Counter("cncf_bot_slack_requests_total",
+                                      "Slack requests that reached the app, by kind.", ["kind"]))
+        self.http = r.add(Counter("cncf_bot_http_requests_total",
+                                  "HTTP responses of the server, by path and status.", ["path", "status"]))
+        self.answers = r.add(Histogram("cncf_bot_answer_seconds",
+                                       "Time to answer a question, by where it was asked.", ["source"]))
+        self.slack_errors = r.add(Counter("cncf_bot_slack_api_errors_total",
+                                          "Slack Web API calls that failed after retries, by method and error.",
+                                          ["method", "error"]))
+        self.slack_retries = r.add(Counter("cncf_bot_slack_api_retries_total",
+                                           "Slack Web API calls retried, by reason.", ["reason"]))
+        self.info = r.add(Gauge("cncf_bot_info", "Version and catalog data date.", ["version", "catalog_date"]))
+
+    def render(self) -> str:
+        return self.registry.render()

@@ -1,0 +1,141 @@
+"""The production server: a Starlette app on uvicorn.
+
+HTTP mode:   POST /slack/events (commands, events, interactivity), GET /healthz, GET /metrics.
+Socket Mode: the same /healthz and /metrics for the probes, while SocketModeHandler carries
+             the Slack traffic over a websocket.
+
+Bolt's App is synchronous, so each Slack request is dispatched on a worker thread; the event
+loop stays free for other connections while a listener acks.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import socket
+import time
+from typing import Any
+
+from slack_bolt import BoltRequest
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from .metrics import BotMetrics
+
+log = logging.getLogger("cncf_bot.server")
+
+EVENTS_PATH = "/slack/events"
+MAX_BODY = 1 << 20  # Slack's payloads are far smaller; refuse anything bigger before reading it all
+
+
+def create_asgi(bolt_app: Any | None, metrics: BotMetrics, *, signing_secret: str | None = None,
+                healthy: Any = None) -> Starlette:
+    """The ASGI app. `bolt_app` None: only the health and metrics endpoints (Socket Mode)."""
+    async def slack_events(request: Request) -> Response:
+        resp = await handle_slack(request)
+        metrics.http.inc(path=EVENTS_PATH, status=str(resp.status_code))
+        return resp
+
+    async def handle_slack(request: Request) -> Response:
+        length = request.headers.get("content-length")
+        if length and (not length.isdigit() or int(length) > MAX_BODY):
+            return PlainTextResponse("payload too large", status_code=413)
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return PlainTextResponse("payload too large", status_code=413)
+        try:
+            text = body.decode("utf-8")
+            bolt_req = BoltRequest(body=text, query=dict(request.query_params), headers=dict(request.headers))
+            if not isinstance(bolt_req.body, dict):
+                raise ValueError("the payload is not an object")
+        except (ValueError, AttributeError, TypeError):
+            # not UTF-8, or JSON that is not an object: Slack never sends that
+            return refuse(request, body)
+        try:
+            bolt_resp = await run_in_threadpool(bolt_app.dispatch, bolt_req)
+        except Exception:
+            log.exception("dispatch failed")
+            return PlainTextResponse("internal error", status_code=500)
+        return Response(content=bolt_resp.body, status_code=bolt_resp.status,
+                        headers=bolt_resp.first_headers_without_set_cookie())
+
+    def refuse(request: Request, body: bytes) -> Response:
+        # 401 for unsigned junk, like any unsigned request; 400 when Slack's signature is valid.
+        signed = signing_secret is not None and signed_bytes(
+            signing_secret, body, request.headers.get("x-slack-request-timestamp"),
+            request.headers.get("x-slack-signature"))
+        return PlainTextResponse("malformed request" if signed else "", status_code=400 if signed else 401)
+
+    async def healthz(request: Request) -> Response:
+        ok = healthy() if healthy else True
+        metrics.http.inc(path="/healthz", status="200" if ok else "503")
+        return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503)
+
+    async def metrics_page(request: Request) -> Response:
+        metrics.http.inc(path="/metrics", status="200")
+        return Response(metrics.render(), media_type=None, headers={"content-type": metrics.registry.CONTENT_TYPE})
+
+    routes = [Route("/healthz", healthz, methods=["GET"]), Route("/metrics", metrics_page, methods=["GET"])]
+    if bolt_app is not None:
+        routes.append(Route(EVENTS_PATH, slack_events, methods=["POST"]))
+    return Starlette(routes=routes)
+
+
+def signed_bytes(secret: str, body: bytes, timestamp: str | None, signature: str | None) -> bool:
+    """Slack's v0 signature over raw bytes (slack_sdk's verifier only takes UTF-8), within 5 minutes."""
+    if not timestamp or not signature or not timestamp.isdigit() or abs(time.time() - int(timestamp)) > 300:
+        return False
+    mac = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256)
+    return hmac.compare_digest("v0=" + mac.hexdigest(), signature)
+
+
+def uvicorn_server(asgi: Any, *, host: str = "0.0.0.0", port: int = 3000, log_level: str = "info"):
+    import uvicorn
+
+    config = uvicorn.Config(asgi, host=host, port=port, log_config=None, access_log=False, lifespan="off",
+                            log_level=log_level.lower(), timeout_graceful_shutdown=10, server_header=False)
+    return uvicorn.Server(config)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; port 0 picks a free one (tests, benchmarks)."""
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
+    # and without it a response written as headers + body waits ~40 ms on Nagle and delayed ACKs.
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def socket_mode_handler(runtime: Any):
+    """Bolt's built-in Socket Mode handler (slack_sdk's own websocket client: no extra package)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    return SocketModeHandler(runtime.app, app_token=runtime.config.slack_app_token,
+                             logger=logging.getLogger("cncf_bot.socket_mode"))
+
+
+def serve(runtime: Any, *, host: str = "0.0.0.0") -> None:
+    """Run until SIGINT/SIGTERM: HTTP mode, or Socket Mode when the config has an app token."""
+    config = runtime.config
+    handler = None
+    if config.socket_mode:
+        handler = socket_mode_handler(runtime)
+        handler.connect()
+        log.info("connected to Slack in Socket Mode; health and metrics on port %s", config.port)
+        asgi = create_asgi(None, runtime.metrics, healthy=lambda: handler.client.is_connected())
+    else:
+        asgi = create_asgi(runtime.app, runtime.metrics, signing_secret=config.slack_signing_secret)
+        log.info("serving Slack requests on http://%s:%s%s", host, config.port, EVENTS_PATH)
+    server = uvicorn_server(asgi, host=host, port=config.port, log_level=config.log_level)
+    try:
+        server.run()
+    finally:
+        if handler is not None:
+            handler.close()
+        runtime.stop_background()

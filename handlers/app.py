@@ -1,0 +1,97 @@
+"""The Bolt app: listeners for /cncf, mentions, DMs, buttons and the App Home.
+
+`process_before_response=True`: every listener acks within the request: /cncf with its
+answer when that is ready within `ack_budget`, the others at once, handing their work to
+`Deps.defer` (a thread pool) so Slack gets its 200 and the answer follows. (With
+Bolt's default, each listener runs on a thread while the request polls every 10 ms for the
+ack, which costs every request up to 10 ms.)
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+
+from . import actions, commands, events, home
+from .deps import Deps, EventDeduper, Hooks, request_kind
+from .services import Services
+
+log = logging.getLogger("cncf_bot.handlers")
+
+
+def build_app(config: Any, engine: Any, services: Services, client: Any = None, *, hooks: Hooks | None = None,
+              claim_event: Callable[[str], bool] | None = None, retry_handlers: list | None = None,
+              token_verification: bool = True, executor: Executor | None = None,
+              ack_budget: float = 2.0) -> App:
+    """The Bolt app for a Config (bot.config.Config): HTTP mode verifies signatures, Socket Mode needs none.
+
+    `claim_event(event_id) -> bool` records an event id and says whether it is new; by default an
+    in-memory LRU, or `services.claim_event` when the services can remember across replicas.
+    """
+    if client is None:
+        from slack_sdk import WebClient
+
+        client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url,
+                           retry_handlers=retry_handlers)
+    if claim_event is None:
+        claim_event = getattr(services, "claim_event", None) or EventDeduper().claim
+    deps = Deps(engine=engine, services=services, client=client, hooks=hooks or Hooks(), claim_event=claim_event,
+                retry_handlers=retry_handlers, executor=executor, ack_budget=ack_budget)
+    app = App(
+        client=client,
+        signing_secret=config.slack_signing_secret or "",
+        request_verification_enabled=not config.socket_mode,
+        token_verification_enabled=token_verification,
+        process_before_response=True,
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("cncf_bot.bolt"),
+    )
+    app.use(count_requests(deps))
+    app.use(skip_retries_and_duplicates(deps))
+    commands.register(app, deps)
+    events.register(app, deps)
+    actions.register(app, deps)
+    home.register(app, deps)
+    events.register_fallback(app)  # last: Bolt tries listeners in the order they were added
+
+    @app.error
+    def on_error(error, body):
+        # Errors in listeners and middleware; deferred work reports through deps.guarded.
+        log.exception("unhandled error in the Slack app (%s)", request_kind(body or {}), exc_info=error)
+
+    return app
+
+
+def count_requests(deps: Deps):
+    def middleware(body, next):
+        deps.hooks.request(request_kind(body))
+        return next()
+
+    return middleware
+
+
+def skip_retries_and_duplicates(deps: Deps):
+    """Answer each event once: ack Slack's retries without work, and claim each event id once."""
+
+    def middleware(req, body, next):
+        if body.get("type") == "event_callback":
+            if retry_number(req.headers.get("x-slack-retry-num")) > 0:
+                return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
+            event_id = body.get("event_id")
+            if event_id and not deps.claim_event(str(event_id)):
+                return BoltResponse(status=200, body="")
+        return next()
+
+    return middleware
+
+
+def retry_number(header) -> int:
+    """X-Slack-Retry-Num as a number (Socket Mode sends "0" for a first delivery)."""
+    value = header[0] if isinstance(header, (list, tuple)) and header else header
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 1  # present but unreadable: treat as a retry

@@ -1,0 +1,250 @@
+"""What every listener shares: the engine, the services, the Web API client and a few helpers.
+
+`Deps` is built once by `handlers.app.build_app`. The helpers here do the Slack-side work that
+all listener kinds have in common: answer a question (timing it, logging it once), post a
+message or a response_url reply and count failures, and `Deps.defer`, which runs the work
+after the ack, guarded so an exception is logged with its traceback and the person gets a short
+apology instead of silence.
+
+Why not Bolt's `lazy=[...]` listeners: they do the same (a thread pool after the ack) but first
+deep-copy the whole request context, about 0.6 ms of CPU per request on this machine, more than
+the engine needs to answer; and they log a failure in one line without its traceback.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from knowledge.model import Answer
+from knowledge.render_text import render_text
+
+from .blocks import (
+    A_SHARE,
+    MAX_BLOCKS,
+    actions,
+    button,
+    clip,
+    context,
+    esc,
+    render_blocks,
+    value,
+)
+from .services import CommandContext, QuestionRecord, Reply, Services
+
+log = logging.getLogger("cncf_bot.handlers")
+
+APOLOGY = ("Sorry, something went wrong on my side; please try again in a moment. "
+           "/ 죄송해요, 처리 중에 문제가 생겼어요. 잠시 후 다시 시도해 주세요.")
+TEXT_MAX = 3000  # the top-level `text` fallback: a notification, not the whole answer
+SHARE_QUESTION_MAX = 900  # keeps the share button's JSON value well under 2,000 characters
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+
+
+class Hooks:
+    """Observation points for the bot's metrics; the default does nothing."""
+
+    def request(self, kind: str) -> None:
+        """A Slack request reached the app (kind: command, event, action, view, other)."""
+
+    def answered(self, source: str, intent: str, seconds: float) -> None:
+        """A question was answered (source: command, mention, dm, action)."""
+
+    def slack_error(self, method: str, error: str) -> None:
+        """A call to Slack failed after its retries (method: API method or 'response_url')."""
+
+
+class EventDeduper:
+    """Remembers recent event ids in memory: `claim` is True the first time an id is seen."""
+
+    def __init__(self, size: int = 10_000):
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def claim(self, event_id: str) -> bool:
+        with self._lock:
+            if event_id in self._seen:
+                self._seen.move_to_end(event_id)
+                return False
+            self._seen[event_id] = None
+            if len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+            return True
+
+
+@dataclass
+class Deps:
+    engine: Any  # knowledge.engine.Engine
+    services: Services
+    client: Any  # slack_sdk.WebClient with the bot token and retry handlers
+    hooks: Hooks = field(default_factory=Hooks)
+    claim_event: Callable[[str], bool] = field(default_factory=lambda: EventDeduper().claim)
+    retry_handlers: list | None = None  # for response_url posts; None: slack_sdk's default
+    executor: Executor | None = None  # where work runs besides the request
+    ack_budget: float = 2.0  # seconds a /cncf answer may take to ride in the ack (Slack allows 3)
+
+    def pool(self) -> Executor:
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cncf-answer")
+        return self.executor
+
+    def defer(self, func: Callable[..., None], **kwargs: Any) -> None:
+        """Run `func(**kwargs)` after the ack, guarded (see `guarded`)."""
+        self.pool().submit(guarded(self, func), **kwargs)
+
+    @property
+    def catalog(self):
+        return self.engine.catalog
+
+    def language(self, team_id: str, user_id: str, text: str = "") -> str | None:
+        """The person's chosen language, if any; never raises (a broken store must not block answers)."""
+        try:
+            return self.services.preferred_lang(team_id, user_id)
+        except Exception:
+            log.exception("preferred_lang failed; following the question's language")
+            return None
+
+
+# -- answering --------------------------------------------------------------------------------------
+
+def message_for(answer: Answer, deps: Deps, offset: int = 0) -> Reply:
+    """The Block Kit message of an Answer, with its escaped `text` fallback."""
+    blocks = render_blocks(answer, deps.catalog, offset)
+    text = clip(esc(render_text(answer, deps.catalog)), TEXT_MAX)
+    return Reply(text=text or " ", blocks=blocks)
+
+
+def record(deps: Deps, answer: Answer, ctx: CommandContext, source: str, question: str, seconds: float) -> None:
+    """Log an answered question once and report its latency; never raises."""
+    deps.hooks.answered(source, answer.intent, seconds)
+    rec = QuestionRecord(team_id=ctx.team_id, user_id=ctx.user_id, channel_id=ctx.channel_id, source=source,
+                         question=question, intent=answer.intent, lang=answer.lang,
+                         matched_ids=[e.id for e in answer.projects] + ([answer.concept.id] if answer.concept else []),
+                         answered=answer.intent != "unknown" and not answer.did_you_mean,
+                         latency_ms=round(seconds * 1000, 3))
+    try:
+        deps.services.log_question(rec)
+    except Exception:  # the protocol says it must not raise; a bug there must not cost the answer
+        log.exception("log_question failed")
+
+
+def answer_question(deps: Deps, question: str, ctx: CommandContext, source: str) -> tuple[Answer, Reply]:
+    started = time.perf_counter()
+    answer = deps.engine.ask(question, deps.language(ctx.team_id, ctx.user_id))
+    reply = message_for(answer, deps)
+    record(deps, answer, ctx, source, question, time.perf_counter() - started)
+    return answer, reply
+
+
+def with_share(reply: Reply, what: str | dict, lang: str) -> Reply:
+    """Add the "Share in channel" button that reposts the same answer for everyone.
+
+    `what` is the /cncf text that produced the answer, or a button value that rebuilds it
+    (see handlers.actions.answer_from_value).
+    """
+    label = "채널에 공유" if lang == "ko" else "Share in channel"
+    data = {"q": what[:SHARE_QUESTION_MAX], "l": lang} if isinstance(what, str) else what
+    share = actions([button(label, A_SHARE, value(data))], block_id="share")
+    # The answer already fits (render_blocks ends with fit_message, which keeps 1,000 characters
+    # under Slack's practical limit): one more small block only needs a free slot.
+    return Reply(text=reply.text, blocks=reply.blocks[:MAX_BLOCKS - 1] + [share], response_type=reply.response_type)
+
+
+def shared_by(reply: Reply, user_id: str, lang: str) -> Reply:
+    who = f"<@{user_id}>" if _USER_ID.match(user_id or "") else esc(user_id or "?")
+    note = context(f"{who} 님이 공유했어요" if lang == "ko" else f"Shared by {who}")
+    return Reply(text=reply.text, blocks=reply.blocks[:MAX_BLOCKS - 1] + [note], response_type="in_channel")
+
+
+# -- talking to Slack ------------------------------------------------------------------------------
+
+def respond_url(deps: Deps, response_url: str, reply: Reply, *, replace_original: bool = False) -> bool:
+    """POST a reply to an interaction's response_url; False (and counted) when Slack refuses it."""
+    if not response_url:
+        return False
+    client = WebhookClient(url=response_url, retry_handlers=deps.retry_handlers) if deps.retry_handlers \
+        else WebhookClient(url=response_url)
+    payload: dict[str, Any] = {"text": reply.text, "response_type": reply.response_type,
+                               "replace_original": replace_original}
+    if reply.blocks:
+        payload["blocks"] = reply.blocks
+    try:
+        resp = client.send_dict(payload)
+    except Exception as exc:
+        deps.hooks.slack_error("response_url", type(exc).__name__)
+        log.warning("response_url post failed: %s", exc)
+        return False
+    if resp.status_code != 200:
+        deps.hooks.slack_error("response_url", str(resp.status_code))
+        log.warning("response_url post refused: %s %s", resp.status_code, clip(resp.body or "", 200))
+        return False
+    return True
+
+
+def post(deps: Deps, channel: str, reply: Reply, thread_ts: str | None = None) -> bool:
+    """chat.postMessage; Slack API errors are logged (and counted by the bot's client), not raised."""
+    try:
+        deps.client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks or None,
+                                     thread_ts=thread_ts, unfurl_links=False, unfurl_media=False)
+        return True
+    except SlackApiError as exc:
+        log.warning("chat.postMessage to %s failed: %s", channel, exc.response.get("error"))
+        return False
+
+
+def apologize(deps: Deps, body: dict) -> None:
+    """Tell the person something broke, by whatever way back the payload offers."""
+    try:
+        sorry = Reply(text=APOLOGY, blocks=[])
+        if body.get("response_url"):
+            respond_url(deps, body["response_url"], sorry)
+            return
+        event = body.get("event") or {}
+        if event.get("channel"):
+            post(deps, event["channel"], sorry, thread_ts=event.get("thread_ts") or event.get("ts"))
+            return
+        user = (body.get("user") or {}).get("id") or body.get("user_id")
+        if user:
+            post(deps, user, sorry)
+    except Exception:
+        log.exception("could not even apologize")
+
+
+def guarded(deps: Deps, func: Callable[..., None]) -> Callable[..., None]:
+    """Wrap deferred work: log any exception with its traceback, then apologize to the person."""
+
+    @functools.wraps(func)
+    def run(**kwargs: Any) -> None:
+        try:
+            func(**kwargs)
+        except Exception:
+            log.exception("listener %s failed", func.__name__)
+            apologize(deps, kwargs.get("body") or {})
+
+    return run
+
+
+def request_kind(body: dict) -> str:
+    if body.get("command"):
+        return "command"
+    kind = body.get("type")
+    if kind in ("event_callback", "url_verification", "app_rate_limited"):
+        return "event"
+    if kind in ("block_actions", "interactive_message"):
+        return "action"
+    if kind in ("view_submission", "view_closed"):
+        return "view"
+    if kind in ("block_suggestion",):
+        return "options"
+    return "other"

@@ -1,0 +1,78 @@
+"""The App Home tab: how to ask (English and Korean), today's project, the trail map, the data date.
+
+Published with views.publish whenever someone opens the tab. Its buttons are the cards'
+own (A_OPEN), so handlers.actions answers them, in a direct message.
+"""
+from __future__ import annotations
+
+from knowledge.i18n import HELP_EXAMPLES, maturity_label, t
+from knowledge.loader import Catalog
+from knowledge.text import first_sentence
+
+from .blocks import A_OPEN, actions, button, clip, context, esc, header, section, value
+from .deps import Deps, log
+
+HOME_MAX_BLOCKS = 100
+
+WORDS = {
+    "title": ("CNCF bot", "CNCF 봇"),
+    "how": ("*How to ask*\nType `/cncf` and a question anywhere, @mention me in a channel (I answer in a thread) "
+            "or send me a direct message. English and Korean both work.",
+            "*물어보는 방법*\n어디서든 `/cncf 질문`을 입력하거나, 채널에서 저를 @멘션하거나(스레드로 답해요), "
+            "DM을 보내세요. 한국어와 영어 모두 돼요."),
+    "potd": ("Project of the day", "오늘의 프로젝트"),
+    "no_potd": ("No project of the day yet today.", "오늘은 아직 오늘의 프로젝트가 없어요."),
+    "details": ("Details", "자세히"),
+    "trail": ("Cloud Native Trail Map", "클라우드 네이티브 트레일 맵"),
+}
+
+
+def w(key: str, lang: str) -> str:
+    return WORDS[key][1 if lang == "ko" else 0]
+
+
+def register(app, deps: Deps) -> None:
+    def home_opened(ack, body, event):
+        ack()
+        if event.get("tab") == "home" and event.get("user"):
+            deps.defer(publish_home, deps=deps, team=body.get("team_id") or "", user=event["user"])
+
+    app.event("app_home_opened")(home_opened)
+
+
+def publish_home(deps: Deps, team: str, user: str) -> None:
+    lang = deps.language(team, user) or "en"
+    try:
+        potd = deps.services.todays_project(team)
+    except Exception:  # a broken store must not blank the whole tab
+        log.exception("todays_project failed")
+        potd = None
+    deps.client.views_publish(user_id=user, view=home_view(deps.catalog, lang, potd))
+
+
+def home_view(catalog: Catalog, lang: str, potd_id: str | None) -> dict:
+    blocks: list[dict] = [header(w("title", lang)), section(w("how", lang))]
+    for ex_lang, label in (("en", "English"), ("ko", "한국어")):
+        examples = "\n".join(f"• `/cncf {esc(q)}`" for q in HELP_EXAMPLES[ex_lang][:4])
+        blocks.append(section(f"*{label}*\n{examples}"))
+    blocks.append({"type": "divider"})
+    blocks.append(section(f"*{esc(w('potd', lang))}*"))
+    entry = catalog.entries.get(potd_id) if potd_id else None
+    if entry is not None:
+        summary = entry.summary.get(lang)
+        line = f"*{esc(entry.display_name(lang))}* · {esc(maturity_label(entry.maturity, lang))}"
+        if summary:
+            line += "\n" + esc(first_sentence(summary))
+        blocks.append(section(line, accessory=button(w("details", lang), f"{A_OPEN}_potd",
+                                                     value({"k": "project", "id": entry.id, "l": lang}))))
+    else:
+        blocks.append(context(esc(w("no_potd", lang))))
+    blocks.append({"type": "divider"})
+    blocks.append(section(f"*{esc(w('trail', lang))}*\n"
+                          + "\n".join(f"*{s.step}.* {esc(s.title.get(lang))}" for s in catalog.steps.values())))
+    blocks.append(actions([button(clip(f"{s.step}. {s.title.get(lang)}", 75), f"{A_OPEN}_home_step{s.step}",
+                                  value({"k": "step", "id": s.step, "l": lang})) for s in catalog.steps.values()],
+                          block_id="home:trail"))
+    blocks.append(context(esc(t("trail.dated", lang))))
+    blocks.append(context(esc(t("source.credit", lang, date=catalog.source.data_date))))
+    return {"type": "home", "blocks": blocks[:HOME_MAX_BLOCKS]}
