@@ -146,7 +146,9 @@ def route(deps: Deps, text: str, ctx: CommandContext, source: str = "command") -
         answer = engine.ask(f"recommend {args}", preferred)
         answer.question = args if answer.intent == "recommend" else answer.question
     else:
-        answer = engine.ask(text, preferred)
+        answer, reply = deps.answer(text, preferred)
+        record(deps, answer, ctx, source, text, time.perf_counter() - started)
+        return Routed(reply, True, answer.lang)
     reply = message_for(answer, deps)
     # Logged before the reply goes out, so a `/cncf stats` right after already counts it.
     record(deps, answer, ctx, source, text, time.perf_counter() - started)

@@ -46,6 +46,7 @@ log = logging.getLogger("cncf_bot.handlers")
 
 APOLOGY = ("Sorry, something went wrong on my side; please try again in a moment. "
            "/ 죄송해요, 처리 중에 문제가 생겼어요. 잠시 후 다시 시도해 주세요.")
+ANSWER_CACHE_SIZE = 2048  # distinct questions remembered with their rendered answer
 TEXT_MAX = 3000  # the top-level `text` fallback: a notification, not the whole answer
 SHARE_QUESTION_MAX = 900  # keeps the share button's JSON value well under 2,000 characters
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
@@ -93,6 +94,8 @@ class Deps:
     retry_handlers: list | None = None  # for response_url posts; None: slack_sdk's default
     executor: Executor | None = None  # where work runs besides the request
     ack_budget: float = 2.0  # seconds a /cncf answer may take to ride in the ack (Slack allows 3)
+    _answers: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _answers_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def pool(self) -> Executor:
         if self.executor is None:
@@ -106,6 +109,27 @@ class Deps:
     @property
     def catalog(self):
         return self.engine.catalog
+
+    def answer(self, text: str, preferred: str | None) -> tuple[Answer, Reply]:
+        """Answer and render a question, remembering the last ANSWER_CACHE_SIZE distinct ones.
+
+        The catalog does not change while the app runs, so the same question (in the same
+        preferred language) always gets the same answer; popular questions ("kubernetes",
+        "help") then cost a dictionary lookup. Callers must not mutate what they get.
+        """
+        key = (text, preferred)
+        with self._answers_lock:
+            hit = self._answers.get(key)
+            if hit is not None:
+                self._answers.move_to_end(key)
+                return hit
+        answer = self.engine.ask(text, preferred)
+        hit = (answer, message_for(answer, self))
+        with self._answers_lock:
+            self._answers[key] = hit
+            while len(self._answers) > ANSWER_CACHE_SIZE:
+                self._answers.popitem(last=False)
+        return hit
 
     def language(self, team_id: str, user_id: str, text: str = "") -> str | None:
         """The person's chosen language, if any; never raises (a broken store must not block answers)."""
@@ -141,8 +165,7 @@ def record(deps: Deps, answer: Answer, ctx: CommandContext, source: str, questio
 
 def answer_question(deps: Deps, question: str, ctx: CommandContext, source: str) -> tuple[Answer, Reply]:
     started = time.perf_counter()
-    answer = deps.engine.ask(question, deps.language(ctx.team_id, ctx.user_id))
-    reply = message_for(answer, deps)
+    answer, reply = deps.answer(question, deps.language(ctx.team_id, ctx.user_id))
     record(deps, answer, ctx, source, question, time.perf_counter() - started)
     return answer, reply
 
