@@ -32,8 +32,8 @@ class MetricsHooks(Hooks):
     def __init__(self, metrics: BotMetrics):
         self.metrics = metrics
 
-    def request(self, kind: str) -> None:
-        self.metrics.requests.inc(kind=kind)
+    def finished(self, kind: str, intent: str, outcome: str, seconds: float) -> None:
+        self.metrics.requests.inc(kind=kind, outcome=outcome)
 
     def answered(self, source: str, intent: str, seconds: float) -> None:
         self.metrics.answers.observe(seconds, source=source)
@@ -112,6 +112,7 @@ def build_runtime(config: Config, *, engine: Any = None, services: Services | No
     from handlers.commands import app_version
 
     metrics.info.set(1, version=app_version(), catalog_date=engine.catalog.source.data_date)
+    metrics.set_catalog(engine.catalog)
     stop_jobs = bot_services.start_background(config, services, engine, client) if start_jobs else (lambda: None)
 
     def stop() -> None:

@@ -9,6 +9,10 @@ import sys
 COMMAND_MODULES = (
     "bot.commands.ask",
     "bot.commands.knowledge",
+    "bot.commands.serve",
+    "bot.commands.db",
+    "bot.commands.potd",
+    "bot.commands.doctor",
 )
 
 

@@ -124,13 +124,29 @@ class Registry:
         return "\n".join(line for m in self._metrics for line in m.render()) + "\n"
 
 
+# Project-of-the-day posts happen in the potd runner, far from the server that owns a BotMetrics,
+# and in any number of runners per process: one counter for the process, in every registry.
+POTD_POSTS = Counter("cncf_potd_posts_total",
+                     "Project-of-the-day channels handled by this process's runner, by outcome "
+                     "(posted, recovered, retry, rate_limited, paused, skipped, error).", ["outcome"])
+for _outcome in ("posted", "retry", "paused", "error"):  # present from the start, so rate() works at once
+    POTD_POSTS.inc(0, outcome=_outcome)
+
+
+def count_potd_post(outcome: str) -> None:
+    """Count one channel's project-of-the-day outcome (called by bot.potd_runner)."""
+    POTD_POSTS.inc(outcome=outcome)
+
+
 class BotMetrics:
     """The bot's series. Names follow Prometheus conventions (base units, _total for counters)."""
 
     def __init__(self) -> None:
         r = self.registry = Registry()
         self.requests = r.add(Counter("cncf_bot_slack_requests_total",
-                                      "Slack requests that reached the app, by kind.", ["kind"]))
+                                      "Slack requests handled, by kind and outcome (ok, ignored, skipped, "
+                                      "rejected, slack_error, error); counted when their work is done.",
+                                      ["kind", "outcome"]))
         self.http = r.add(Counter("cncf_bot_http_requests_total",
                                   "HTTP responses of the server, by path and status.", ["path", "status"]))
         self.answers = r.add(Histogram("cncf_bot_answer_seconds",
@@ -141,6 +157,24 @@ class BotMetrics:
         self.slack_retries = r.add(Counter("cncf_bot_slack_api_retries_total",
                                            "Slack Web API calls retried, by reason.", ["reason"]))
         self.info = r.add(Gauge("cncf_bot_info", "Version and catalog data date.", ["version", "catalog_date"]))
+        self.knowledge_date = r.add(Gauge("cncf_bot_knowledge_data_timestamp_seconds",
+                                          "Date of the catalog data (landscape snapshot), as a Unix time."))
+        self.knowledge_entries = r.add(Gauge("cncf_bot_knowledge_entries",
+                                             "Knowledge entries by kind: CNCF projects by maturity, other landscape "
+                                             "entries, concepts, comparisons.", ["kind"]))
+        self.potd_posts = r.add(POTD_POSTS)
+
+    def set_catalog(self, catalog) -> None:
+        """Describe the knowledge a catalog (knowledge.loader.Catalog) holds: its date and counts."""
+        import datetime as dt
+
+        try:
+            day = dt.date.fromisoformat(str(catalog.source.data_date)[:10])
+            self.knowledge_date.set(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+        except ValueError:
+            self.knowledge_date.set(0)  # no readable date: 0 makes an alert on the data's age fire
+        for kind, n in catalog.counts().items():
+            self.knowledge_entries.set(n, kind=kind)
 
     def render(self) -> str:
         return self.registry.render()

@@ -1,20 +1,189 @@
-"""Compose the Services the Slack handlers use (see handlers/services.py).
+"""Compose the Services the Slack handlers use (see handlers/services.py), backed by the database.
 
-Until the database layer lands this returns NullServices; `start_background` starts the
-project-of-the-day ticker and returns a function that stops it.
+`make_services` upgrades the schema and returns `DbServices`; `start_background` starts the
+project-of-the-day ticker (a daemon thread that runs due posts each minute and prunes the
+question log hourly) and returns a function that stops it.
 """
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import threading
 from typing import Any, Callable
 
-from handlers.services import NullServices, Services
+from handlers.blocks import context, esc, fields, header, section
+from handlers.services import CommandContext, QuestionRecord, Reply, Services
 
+from . import potd, prefs
 from .config import Config
+from .db import Database, upgrade
+from .messages import msg
+from .potd_runner import PotdRunner
+from .subscriptions import PotdCommands
+
+log = logging.getLogger("cncf_bot.services")
+STATS_DAYS = 14
+
+
+class DbServices:
+    subcommands: frozenset[str] = frozenset({"potd", "lang", "stats"})
+
+    def __init__(self, config: Config, engine: Any, db: Database, now: Callable[[], dt.datetime] | None = None):
+        self.config = config
+        self.engine = engine  # knowledge.engine.Engine; read .catalog each time (a reload may swap it)
+        self.db = db
+        self.now = now or (lambda: dt.datetime.now(potd.UTC))
+        self.hash_user = prefs.UserHasher(db)
+        self.potd = PotdCommands(db, lambda: self.engine.catalog, self.now)
+
+    # -- Services --------------------------------------------------------------------------------------
+    def preferred_lang(self, team_id: str, user_id: str) -> str | None:
+        try:
+            return prefs.get_lang(self.db, self.hash_user(team_id, user_id), team_id)
+        except Exception:
+            log.exception("could not read a language preference")
+            return None
+
+    def log_question(self, record: QuestionRecord) -> None:
+        try:
+            prefs.log_question(self.db, self.hash_user(record.team_id, record.user_id), record, self.now())
+        except Exception:
+            log.exception("could not log a question")
+
+    def subcommand(self, name: str, args: str, ctx: CommandContext, lang: str) -> Reply:
+        if name == "potd":
+            preferred = self.preferred_lang(ctx.team_id, ctx.user_id)
+            return self.potd.handle(args, ctx, lang, preferred)
+        if name == "lang":
+            return self.set_lang(args, ctx, lang)
+        if name == "stats":
+            return self.stats(ctx, lang)
+        return Reply(text=f"`{esc(name[:40])}` is not available here.")
+
+    def todays_project(self, team_id: str) -> str | None:
+        """For the App Home: what the team's channels got today, else the team's own pick of the day."""
+        try:
+            from sqlalchemy import select
+
+            from .db.models import Post
+            since = self.now() - dt.timedelta(hours=24)
+            with self.db.read() as s:
+                pid = s.scalar(select(Post.project_id).where(Post.team_id == team_id, Post.status == "posted",
+                                                             Post.posted_at >= since)
+                               .order_by(Post.posted_at.desc()).limit(1))
+            if pid and pid in self.engine.catalog.entries:
+                return pid
+            # Nothing posted: walk a per-team shuffle of the pool, one project a (UTC) day.
+            ids = potd.rotation_order(team_id, "home", 0, potd.pool(self.engine.catalog))
+            return ids[self.now().date().toordinal() % len(ids)] if ids else None
+        except Exception:
+            log.exception("could not find today's project")
+            return None
+
+    # -- /cncf lang -------------------------------------------------------------------------------------
+    def set_lang(self, args: str, ctx: CommandContext, lang: str) -> Reply:
+        choice = args.strip().lower()
+        user = self.hash_user(ctx.team_id, ctx.user_id)
+        if not choice:
+            current = prefs.get_lang(self.db, user, ctx.team_id)
+            value = msg(f"language.{current}", lang) if current else msg("lang.auto_name", lang)
+            return Reply(text=msg("lang.current", current or lang, value=value))
+        if choice in prefs.LANGS:
+            prefs.set_lang(self.db, user, ctx.team_id, choice)
+            return Reply(text=msg("lang.set", choice))
+        if choice == "auto":
+            prefs.set_lang(self.db, user, ctx.team_id, None)
+            return Reply(text=msg("lang.auto", lang))
+        return Reply(text=msg("lang.bad", lang, value=esc(choice[:40])))
+
+    # -- /cncf stats ------------------------------------------------------------------------------------
+    def stats(self, ctx: CommandContext, lang: str) -> Reply:
+        days = min(STATS_DAYS, self.config.query_log_days)
+        st = prefs.question_stats(self.db, ctx.team_id, days, self.now())
+        title = msg("stats.title", lang, days=days)
+        if not st.total:
+            return Reply(text=msg("stats.none", lang, days=days))
+        rate = round(100 * st.answered / st.total)
+        biggest = max(n for _, n, _ in st.per_day)
+        day_lines = [f"{d.isoformat()}  {'▇' * max(1, round(12 * n / biggest))} {n}" for d, n, _ in st.per_day]
+        entries = self.engine.catalog.entries
+        projects = [(entries[p].name if p in entries else p, n) for p, n in st.projects]
+        unanswered = "\n".join(f"• {esc(q[:150])} ({n})" for q, n in st.unanswered) or "-"
+        blocks = [header(title),
+                  section(esc(msg("stats.total", lang, total=st.total, answered=st.answered, rate=rate))),
+                  section(f"*{esc(msg('stats.per_day', lang))}*\n```" + esc("\n".join(day_lines[-days:])) + "```"),
+                  fields([(msg("stats.intents", lang), "\n".join(f"{i}: {n}" for i, n in st.intents) or "-"),
+                          (msg("stats.projects", lang), "\n".join(f"{p}: {n}" for p, n in projects) or "-")]),
+                  section(f"*{esc(msg('stats.unanswered', lang))}*\n{unanswered}"),
+                  context(esc(msg("stats.privacy", lang, keep=self.config.query_log_days)))]
+        text = "\n".join([title, msg("stats.total", lang, total=st.total, answered=st.answered, rate=rate),
+                          *day_lines, msg("stats.unanswered", lang) + ":", unanswered])
+        return Reply(text=text, blocks=blocks)
+
+
+def open_database(config: Config) -> Database:
+    db = Database(config.database_url)
+    upgrade(db)
+    return db
 
 
 def make_services(config: Config, engine: Any) -> Services:
-    return NullServices()
+    return DbServices(config, engine, open_database(config))
+
+
+class Ticker:
+    """Each minute: post what is due; each hour: delete questions older than QUERY_LOG_DAYS."""
+
+    def __init__(self, runner: PotdRunner, prune: Callable[[], int], interval: float = 60.0):
+        self.runner, self.prune, self.interval = runner, prune, interval
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="potd-ticker", daemon=True)
+        self._last_prune = 0.0
+
+    def _loop(self) -> None:
+        import time
+        while not self.stopped.is_set():
+            try:
+                self.runner.run_due()
+            except Exception:
+                log.exception("the project-of-the-day tick failed; trying again next minute")
+            if time.monotonic() - self._last_prune >= 3600:
+                try:
+                    n = self.prune()
+                    if n:
+                        log.info("deleted %d questions older than the retention period", n)
+                    self._last_prune = time.monotonic()
+                except Exception:
+                    log.exception("pruning the question log failed")
+            # Wake at the start of the next minute, so posts go out on the minute.
+            self.stopped.wait(self.interval - (time.time() % self.interval) + 0.05)
+
+    def start(self) -> "Ticker":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=35)
+
+
+def posting_client(client: Any) -> Any:
+    """The app's client without its automatic retries: a retried chat.postMessage after a dropped
+    connection could post twice, and the runner retries through its claim table instead."""
+    try:
+        fresh = type(client)(token=client.token, base_url=client.base_url, timeout=client.timeout,
+                             retry_handlers=[])
+    except Exception:  # not a slack_sdk WebClient (tests may pass something else): use it as it is
+        return client
+    if getattr(client, "metrics", None) is not None:
+        fresh.metrics = client.metrics
+    return fresh
 
 
 def start_background(config: Config, services: Services, engine: Any, client: Any) -> Callable[[], None]:
-    return lambda: None
+    if not isinstance(services, DbServices):
+        return lambda: None
+    db = services.db
+    runner = PotdRunner(db, lambda: engine.catalog, posting_client(client))
+    ticker = Ticker(runner, lambda: prefs.prune_questions(db, config.query_log_days)).start()
+    return ticker.stop

@@ -18,7 +18,16 @@ from knowledge.model import Answer
 
 from .blocks import A_COMPARE, A_LINK, A_MORE, A_OPEN, A_SHARE
 from .commands import route
-from .deps import Deps, message_for, post, record, respond_url, shared_by, with_share
+from .deps import (
+    Deps,
+    message_for,
+    note_request,
+    post,
+    record,
+    respond_url,
+    shared_by,
+    with_share,
+)
 from .services import CommandContext
 
 OPEN_RE = re.compile(rf"^{A_OPEN}(_.*)?$")
@@ -45,6 +54,7 @@ def register(app, deps: Deps) -> None:
         deps.defer(share_answer, deps=deps, body=body, data=parse_value(action.get("value")))
 
     def link(ack):
+        note_request(intent="link")
         ack()  # link buttons open their URL in the browser; Slack still tells us about the click
 
     app.action(OPEN_RE)(open_item)

@@ -13,13 +13,30 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 
 from . import actions, commands, events, home
-from .deps import Deps, EventDeduper, Hooks, request_kind
+from .deps import Deps, EventDeduper, Hooks, note_request, request_kind, track_request
 from .services import Services
 
 log = logging.getLogger("cncf_bot.handlers")
+
+
+class LoggedApp(App):
+    """Bolt's App, with each request timed and logged once (handlers.deps.track_request).
+
+    Bolt's synchronous middleware cannot wrap the listeners (`next()` only marks the chain as
+    continuing), so the request is followed around `dispatch`, which HTTP and Socket Mode share.
+    """
+
+    hooks: Hooks = Hooks()
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        body = req.body if isinstance(req.body, dict) else {}
+        with track_request(request_kind(body), self.hooks) as request:
+            resp = super().dispatch(req)
+            request.acked(resp.status)
+            return resp
 
 
 def build_app(config: Any, engine: Any, services: Services, client: Any = None, *, hooks: Hooks | None = None,
@@ -40,7 +57,7 @@ def build_app(config: Any, engine: Any, services: Services, client: Any = None, 
         claim_event = getattr(services, "claim_event", None) or EventDeduper().claim
     deps = Deps(engine=engine, services=services, client=client, hooks=hooks or Hooks(), claim_event=claim_event,
                 retry_handlers=retry_handlers, executor=executor, ack_budget=ack_budget)
-    app = App(
+    app = LoggedApp(
         client=client,
         signing_secret=config.slack_signing_secret or "",
         request_verification_enabled=not config.socket_mode,
@@ -49,7 +66,7 @@ def build_app(config: Any, engine: Any, services: Services, client: Any = None, 
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("cncf_bot.bolt"),
     )
-    app.use(count_requests(deps))
+    app.hooks = deps.hooks
     app.use(skip_retries_and_duplicates(deps))
     commands.register(app, deps)
     events.register(app, deps)
@@ -60,17 +77,10 @@ def build_app(config: Any, engine: Any, services: Services, client: Any = None, 
     @app.error
     def on_error(error, body):
         # Errors in listeners and middleware; deferred work reports through deps.guarded.
+        note_request(outcome="error")
         log.exception("unhandled error in the Slack app (%s)", request_kind(body or {}), exc_info=error)
 
     return app
-
-
-def count_requests(deps: Deps):
-    def middleware(body, next):
-        deps.hooks.request(request_kind(body))
-        return next()
-
-    return middleware
 
 
 def skip_retries_and_duplicates(deps: Deps):
@@ -79,9 +89,11 @@ def skip_retries_and_duplicates(deps: Deps):
     def middleware(req, body, next):
         if body.get("type") == "event_callback":
             if retry_number(req.headers.get("x-slack-retry-num")) > 0:
+                note_request(outcome="skipped")
                 return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
             event_id = body.get("event_id")
             if event_id and not deps.claim_event(str(event_id)):
+                note_request(outcome="skipped")
                 return BoltResponse(status=200, body="")
         return next()
 

@@ -12,6 +12,7 @@ any question for the engine. Answers are ephemeral and carry a "Share in channel
 """
 from __future__ import annotations
 
+import contextvars
 import time
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -28,8 +29,10 @@ from .deps import (
     APOLOGY,
     Deps,
     apologize,
+    carry_request,
     log,
     message_for,
+    note_request,
     record,
     respond_url,
     with_share,
@@ -54,6 +57,7 @@ def register(app, deps: Deps) -> None:
             try:
                 routed = command_reply(deps, body)
             except Exception:
+                note_request(outcome="error")
                 log.exception("/cncf failed")
                 ack(text=APOLOGY)
                 return
@@ -61,14 +65,16 @@ def register(app, deps: Deps) -> None:
             ack(text=reply.text, blocks=reply.blocks or None, response_type=reply.response_type)
             return
         # The services may wait on their database: give them the ack budget, then the response_url.
-        work = deps.pool().submit(command_reply, deps, body)
+        # (In a copy of this request's context, so the work can say what it was about.)
+        work = deps.pool().submit(contextvars.copy_context().run, command_reply, deps, body)
         try:
             routed = work.result(timeout=deps.ack_budget)
         except FutureTimeout:
             ack()  # an empty ack shows nothing; the answer follows on the response_url
-            work.add_done_callback(lambda done: follow_up(deps, body, done))
+            work.add_done_callback(carry_request(lambda done: follow_up(deps, body, done)))
             return
         except Exception:
+            note_request(outcome="error")
             log.exception("/cncf failed")
             ack(text=APOLOGY)
             return
@@ -95,6 +101,7 @@ def follow_up(deps: Deps, body: dict, done: Future) -> None:
     try:
         routed = done.result()
     except Exception:
+        note_request(outcome="error")
         log.error("/cncf failed", exc_info=done.exception())
         apologize(deps, body)
         return
@@ -117,6 +124,9 @@ def route(deps: Deps, text: str, ctx: CommandContext, source: str = "command") -
     preferred = deps.language(ctx.team_id, ctx.user_id)
     lang = preferred or detect_lang(text)
     engine = deps.engine
+    # The engine's answer says its own intent (see deps.record); the rest are named here.
+    note_request(intent="help" if name in ("", "도움말") else name if name in BUILTIN
+                 or is_services_subcommand(deps, name) else "question")
 
     if name in ("", "help", "도움말"):
         return Routed(help_reply(deps, lang), False, lang)

@@ -6,20 +6,25 @@ message or a response_url reply and count failures, and `Deps.defer`, which runs
 after the ack, guarded so an exception is logged with its traceback and the person gets a short
 apology instead of silence.
 
+Every Slack request is logged once, when its work is done (after the ack, for deferred work),
+as one line with the fields kind, intent, latency_ms and outcome (see `track_request`).
+
 Why not Bolt's `lazy=[...]` listeners: they do the same (a thread pool after the ack) but first
 deep-copy the whole request context, about 0.6 ms of CPU per request on this machine, more than
 the engine needs to answer; and they log a failure in one line without its traceback.
 """
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +48,7 @@ from .blocks import (
 from .services import CommandContext, QuestionRecord, Reply, Services
 
 log = logging.getLogger("cncf_bot.handlers")
+request_log = logging.getLogger("cncf_bot.requests")
 
 APOLOGY = ("Sorry, something went wrong on my side; please try again in a moment. "
            "/ 죄송해요, 처리 중에 문제가 생겼어요. 잠시 후 다시 시도해 주세요.")
@@ -63,6 +69,107 @@ class Hooks:
 
     def slack_error(self, method: str, error: str) -> None:
         """A call to Slack failed after its retries (method: API method or 'response_url')."""
+
+    def finished(self, kind: str, intent: str, outcome: str, seconds: float) -> None:
+        """A request's work is done, after the ack for deferred work (outcome: see RequestLog)."""
+
+
+# -- one log line per request ------------------------------------------------------------------------
+
+# Worse outcomes win when several are noted: an error after a skipped post is an error.
+OUTCOMES = ("ok", "ignored", "skipped", "rejected", "slack_error", "error")
+
+
+@dataclass
+class RequestLog:
+    """One Slack request: what it asked (intent) and how it went (outcome).
+
+    outcome: ok; ignored (an event the bot does not answer); skipped (a Slack retry or a
+    duplicate event); rejected (acked with a 4xx: bad signature, nothing listens for it);
+    slack_error (the answer could not be delivered to Slack); error (a bug: see the traceback).
+    """
+
+    kind: str
+    hooks: Hooks
+    started: float = field(default_factory=time.perf_counter)
+    intent: str = "none"
+    outcome: str = "ok"
+    handed_off: bool = False  # deferred work finishes it, not the request
+    done: bool = False
+
+    def note(self, intent: str | None = None, outcome: str | None = None) -> None:
+        if intent:
+            self.intent = intent
+        if outcome and OUTCOMES.index(outcome) > OUTCOMES.index(self.outcome):
+            self.outcome = outcome
+
+    def acked(self, status: int) -> None:
+        if status >= 500:
+            self.note(outcome="error")
+        elif status >= 400:
+            self.note(outcome="rejected")
+
+    def finish(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        seconds = time.perf_counter() - self.started
+        try:
+            self.hooks.finished(self.kind, self.intent, self.outcome, seconds)
+        except Exception:
+            log.exception("hooks.finished failed")
+        level = logging.WARNING if self.outcome in ("slack_error", "error") else logging.INFO
+        fields = {"kind": self.kind, "intent": self.intent, "outcome": self.outcome,
+                  "latency_ms": round(seconds * 1000, 3)}
+        request_log.log(level, "slack request", extra=fields)
+
+
+_current_request: contextvars.ContextVar[RequestLog | None] = contextvars.ContextVar("cncf_request", default=None)
+
+
+@contextmanager
+def track_request(kind: str, hooks: Hooks) -> Iterator[RequestLog]:
+    """Around one request's dispatch: logged at the end unless work was handed off (`carry_request`)."""
+    hooks.request(kind)
+    req = RequestLog(kind, hooks)
+    token = _current_request.set(req)
+    try:
+        yield req
+    except BaseException:
+        req.note(outcome="error")
+        req.handed_off = False
+        raise
+    finally:
+        _current_request.reset(token)
+        if not req.handed_off:
+            req.finish()
+
+
+def note_request(*, intent: str | None = None, outcome: str | None = None) -> None:
+    """Tell the current request (if any) what it is about or how it went."""
+    req = _current_request.get()
+    if req is not None:
+        req.note(intent, outcome)
+
+
+def carry_request(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`func`, to run on another thread as the rest of the current request, which it logs when done."""
+    req = _current_request.get()
+    if req is None:
+        return func
+    req.handed_off = True
+    context = contextvars.copy_context()
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return context.run(func, *args, **kwargs)
+        except BaseException:
+            req.note(outcome="error")
+            raise
+        finally:
+            req.finish()
+
+    return run
 
 
 class EventDeduper:
@@ -103,8 +210,8 @@ class Deps:
         return self.executor
 
     def defer(self, func: Callable[..., None], **kwargs: Any) -> None:
-        """Run `func(**kwargs)` after the ack, guarded (see `guarded`)."""
-        self.pool().submit(guarded(self, func), **kwargs)
+        """Run `func(**kwargs)` after the ack, guarded (see `guarded`); it finishes the request's log line."""
+        self.pool().submit(carry_request(guarded(self, func)), **kwargs)
 
     @property
     def catalog(self):
@@ -152,6 +259,7 @@ def message_for(answer: Answer, deps: Deps, offset: int = 0) -> Reply:
 def record(deps: Deps, answer: Answer, ctx: CommandContext, source: str, question: str, seconds: float) -> None:
     """Log an answered question once and report its latency; never raises."""
     deps.hooks.answered(source, answer.intent, seconds)
+    note_request(intent=answer.intent)
     rec = QuestionRecord(team_id=ctx.team_id, user_id=ctx.user_id, channel_id=ctx.channel_id, source=source,
                          question=question, intent=answer.intent, lang=answer.lang,
                          matched_ids=[e.id for e in answer.projects] + ([answer.concept.id] if answer.concept else []),
@@ -206,10 +314,12 @@ def respond_url(deps: Deps, response_url: str, reply: Reply, *, replace_original
         resp = client.send_dict(payload)
     except Exception as exc:
         deps.hooks.slack_error("response_url", type(exc).__name__)
+        note_request(outcome="slack_error")
         log.warning("response_url post failed: %s", exc)
         return False
     if resp.status_code != 200:
         deps.hooks.slack_error("response_url", str(resp.status_code))
+        note_request(outcome="slack_error")
         log.warning("response_url post refused: %s %s", resp.status_code, clip(resp.body or "", 200))
         return False
     return True
@@ -222,6 +332,7 @@ def post(deps: Deps, channel: str, reply: Reply, thread_ts: str | None = None) -
                                      thread_ts=thread_ts, unfurl_links=False, unfurl_media=False)
         return True
     except SlackApiError as exc:
+        note_request(outcome="slack_error")
         log.warning("chat.postMessage to %s failed: %s", channel, exc.response.get("error"))
         return False
 
@@ -252,6 +363,7 @@ def guarded(deps: Deps, func: Callable[..., None]) -> Callable[..., None]:
         try:
             func(**kwargs)
         except Exception:
+            note_request(outcome="error")
             log.exception("listener %s failed", func.__name__)
             apologize(deps, kwargs.get("body") or {})
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .deps import Deps, answer_question, post
+from .deps import Deps, answer_question, note_request, post
 from .services import CommandContext
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -50,6 +50,7 @@ def register_fallback(app) -> None:
     Without it Bolt answers 404, which Slack takes for a failure and delivers the event again.
     """
     def ignore_event(ack):
+        note_request(outcome="ignored")
         ack()
 
     app.event(re.compile(".*"))(ignore_event)

@@ -7,7 +7,10 @@
 - GET /link: a websocket (RFC 6455, just enough of it) speaking Socket Mode: it says hello,
   sends the envelopes queued with `socket_send`, records the client's acks and answers pings.
 Failures on demand: `fail("chat.postMessage", status=429, headers={"Retry-After": "0"})` or
-`fail("chat.postMessage", error="not_in_channel")`, for the next N calls of that method.
+`fail("chat.postMessage", error="not_in_channel")`, for the next N calls of that method
+(`fail("auth.test", error="invalid_auth")` for a bad token).
+auth.test answers with the granted scopes in the x-oauth-scopes header, as Slack does:
+`fake.scopes` (the manifest's by default; set a shorter string to leave one out, None for no header).
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 TEAM_ID = "T0001"
+SCOPES = "app_mentions:read,channels:history,chat:write,commands,groups:history,im:history,users:read"  # what slack-manifest.yml asks for
 
 
 @dataclass
@@ -49,6 +53,7 @@ class FakeSlack:
         self._cond = threading.Condition(self._lock)
         self._outbox: queue.Queue[dict] = queue.Queue()
         self.socket_connections = 0
+        self.scopes: str | None = SCOPES
         self._ts = 1_700_000_000
         fake = self
 
@@ -166,7 +171,8 @@ class FakeSlack:
         self._record(Call(kind, method, body, headers))
         if kind == "response":
             return 200, {}, "ok"
-        return 200, {}, self._api_answer(method, body)
+        headers_out = {"x-oauth-scopes": self.scopes} if method == "auth.test" and self.scopes is not None else {}
+        return 200, headers_out, self._api_answer(method, body)
 
     def _api_answer(self, method: str, body: dict) -> dict:
         if method == "auth.test":

@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import sys
-import time
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,33 +14,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        out = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + "Z",
-               "level": record.levelname.lower(), "logger": record.name, "message": record.getMessage()}
-        if record.exc_info:
-            out["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(out, ensure_ascii=False)
-
-
-def setup_logging(level: str, fmt: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json"
-                         else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-
-
 def run(args: argparse.Namespace) -> int:
     from bot.config import Config, ConfigError
+    from bot.logs import Redactor, config_secrets, setup_logging
 
     try:
         config = Config.from_env(is_tty=sys.stderr.isatty())
-    except ConfigError as exc:
-        print(f"cncf-bot: configuration error: {exc}", file=sys.stderr)
+    except ConfigError as exc:  # no secrets are known yet: only the shape-based redaction applies
+        print(f"cncf-bot: configuration error: {Redactor().text(str(exc))}", file=sys.stderr)
         return 2
-    setup_logging(config.log_level, config.log_format)
+    setup_logging(config)
 
     from slack_bolt.error import BoltError
 
@@ -51,13 +31,24 @@ def run(args: argparse.Namespace) -> int:
     from bot.server import serve
     from knowledge.errors import KnowledgeError
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         runtime = build_runtime(config)
     except KnowledgeError as exc:
         print(f"cncf-bot: the knowledge data is invalid ({exc})", file=sys.stderr)
         return 1
+    except SQLAlchemyError as exc:
+        from bot.db import safe_url
+
+        print(f"cncf-bot: cannot use the database at {safe_url(config.database_url)}: "
+              f"{exc.__class__.__name__}: {Redactor(config_secrets(config)).text(str(exc).splitlines()[0])}. "
+              f"Check DATABASE_URL and that the server is reachable (`cncf-bot doctor` checks it).",
+              file=sys.stderr)
+        return 1
     except BoltError as exc:  # most often: Slack refused the token at auth.test
-        print(f"cncf-bot: could not start the Slack app: {exc}. Check SLACK_BOT_TOKEN "
+        reason = Redactor(config_secrets(config)).text(str(exc))
+        print(f"cncf-bot: could not start the Slack app: {reason}. Check SLACK_BOT_TOKEN "
               f"(and SLACK_API_URL if you set it).", file=sys.stderr)
         return 2
     serve(runtime, host=args.host)

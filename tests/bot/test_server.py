@@ -150,7 +150,7 @@ def test_metrics_in_prometheus_text_format(slack):
     assert status == 200 and headers["content-type"].startswith("text/plain; version=0.0.4")
     text = body.decode()
     assert "# TYPE cncf_bot_slack_requests_total counter" in text
-    assert 'cncf_bot_slack_requests_total{kind="command"}' in text
+    assert 'cncf_bot_slack_requests_total{kind="command",outcome="ok"}' in text
     assert "# TYPE cncf_bot_answer_seconds histogram" in text
     assert 'cncf_bot_answer_seconds_bucket{source="command",le="+Inf"}' in text
     assert "# TYPE cncf_bot_slack_api_errors_total counter" in text

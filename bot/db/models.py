@@ -1,0 +1,154 @@
+"""The bot's tables, as SQLAlchemy 2 typed models.
+
+Schema changes go through Alembic (bot/db/migrations); never edit a table by hand.
+Times are stored in UTC; a subscription's local clock is its `timezone` column.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names, so migrations can refer to them on every database.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware UTC datetime, stored as a plain timestamp on every database.
+
+    SQLite has no time zones, so storing naive UTC everywhere keeps both databases alike and
+    every value read back aware (comparisons never mix naive and aware datetimes).
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UTCDateTime needs an aware datetime")
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=dt.timezone.utc)
+
+
+class Setting(Base):
+    """Per-install values the bot generates once, such as the salt for hashing user ids."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Subscription(Base):
+    """A channel that gets the project of the day. Unsubscribing keeps the row (and its history)."""
+
+    __tablename__ = "potd_subscriptions"
+    __table_args__ = (
+        UniqueConstraint("team_id", "channel_id", name="uq_potd_subscriptions_team_channel"),
+        Index("ix_potd_subscriptions_due", "active", "next_post_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    post_time: Mapped[str] = mapped_column(String(5))  # "HH:MM", local to `timezone`
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA name, e.g. "Asia/Seoul"
+    lang: Mapped[str] = mapped_column(String(2))
+    include_sandbox: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    subscribed_by: Mapped[str] = mapped_column(String(32))
+    subscribed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    unsubscribed_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    paused_reason: Mapped[str | None] = mapped_column(String(64), default=None)
+    paused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # When the runner should look at this channel next (the next slot, or a retry); UTC.
+    next_post_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class Post(Base):
+    """The claim for one channel's project of one local date, and what became of it.
+
+    The unique (team, channel, local_date) key is what makes the daily post exactly-once across
+    processes: whoever inserts the row posts; everyone else sees it and leaves it alone.
+    """
+
+    __tablename__ = "potd_posts"
+    __table_args__ = (
+        UniqueConstraint("team_id", "channel_id", "local_date", name="uq_potd_posts_team_channel_date"),
+        Index("ix_potd_posts_channel_status", "team_id", "channel_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    local_date: Mapped[dt.date] = mapped_column(Date)
+    project_id: Mapped[str] = mapped_column(String(128))
+    cycle: Mapped[int] = mapped_column(Integer, default=0)  # rotation round: no repeats within one
+    # claimed: a runner is posting (until lease_until); retry: failed, try again at next_attempt_at;
+    # posted: Slack accepted it (never posted again); abandoned: given up (paused channel, day over).
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    claimed_by: Mapped[str] = mapped_column(String(128))
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The last attempt may have reached Slack (crash, timeout): look for the message before reposting.
+    uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
+    posted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+    last_error: Mapped[str | None] = mapped_column(String(255), default=None)
+
+
+class UserPref(Base):
+    """A person's chosen answer language. Users are known only by a salted hash of their id."""
+
+    __tablename__ = "user_prefs"
+    __table_args__ = (UniqueConstraint("team_id", "user_hash", name="uq_user_prefs_team_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_hash: Mapped[str] = mapped_column(String(64))
+    lang: Mapped[str] = mapped_column(String(2))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Question(Base):
+    """One question asked, for `/cncf stats`. Rows older than QUERY_LOG_DAYS are deleted."""
+
+    __tablename__ = "questions"
+    __table_args__ = (Index("ix_questions_team_asked", "team_id", "asked_at"),
+                      Index("ix_questions_asked", "asked_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_hash: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))
+    question: Mapped[str] = mapped_column(Text)
+    intent: Mapped[str] = mapped_column(String(32))
+    lang: Mapped[str] = mapped_column(String(2))
+    matched_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answered: Mapped[bool] = mapped_column(Boolean)
+    latency_ms: Mapped[float] = mapped_column(Float)
