@@ -67,6 +67,15 @@ class Reading:
     strong_need: bool = False  # a whole need keyword matched (single words of phrases are weak)
 
 
+def _any_of(phrases) -> re.Pattern:
+    return re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)))
+
+
+_HELP_RE = _any_of(HELP_PHRASES)
+_RECOMMEND_RE = _any_of(RECOMMEND_PHRASES)
+_TRAIL_RE = _any_of(TRAIL_WORDS)
+
+
 @dataclass
 class NeedHits:
     why: dict[str, list[str]]
@@ -118,7 +127,7 @@ class Engine:
         step = int(m.group(1) or m.group(2)) if m else None
         if step is None:
             step = next((ORDINALS[t] for t in toks if t in ORDINALS), None)
-        if step is None and any(w in low for w in TRAIL_WORDS):
+        if step is None and _TRAIL_RE.search(low):
             nums = [int(t) for t in toks if t.isdigit()]
             step = nums[0] if len(nums) == 1 else None  # "trail map 6"
         if step is not None and not 1 <= step <= 10:
@@ -306,19 +315,18 @@ class Engine:
     def _cues(low: str, toks: list[str]) -> set[str]:
         cues: set[str] = set()
         tokset = set(toks) | {strip_particle(t) or t for t in toks}
-        spaced = " " + " ".join(toks) + " "
-        if tokset & HELP_WORDS or any(p in low for p in HELP_PHRASES):
+        if tokset & HELP_WORDS or _HELP_RE.search(low):
             cues.add("help")
         if tokset & COMPARE_WORDS:
             cues.add("compare")
         if tokset & COMPARE_JOINERS or any(t.endswith(("랑", "와", "과", "하고")) for t in toks):
             cues.add("joiner")
-        if (tokset & RECOMMEND_WORDS or any(p in low for p in RECOMMEND_PHRASES)
+        if (tokset & RECOMMEND_WORDS or _RECOMMEND_RE.search(low)
                 or any(t.startswith(RECOMMEND_PREFIXES_KO) for t in toks)):
             cues.add("recommend")
         if tokset & LIST_WORDS:
             cues.add("list")
-        if any(f" {w} " in spaced or w in low for w in TRAIL_WORDS):
+        if _TRAIL_RE.search(low):
             cues.add("trail")
         return cues
 

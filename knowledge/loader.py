@@ -32,6 +32,9 @@ class Catalog:
     comparisons: dict[str, Comparison]
     steps: dict[int, TrailStep]
     intro: Text = field(default_factory=Text)
+    # Renderings of answers, by Answer.render_key(): the catalog never changes once loaded,
+    # so a card rendered once can be served again (see render_text and handlers.blocks).
+    render_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def projects(self) -> list[Entry]:

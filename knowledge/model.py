@@ -154,3 +154,12 @@ class Answer:
     hint: str = ""  # unknown: what to try instead
     trail: list[TrailStep] = field(default_factory=list)  # trailmap: the step(s) shown
     concepts: list[Concept] = field(default_factory=list)  # did-you-mean concept candidates
+
+    def render_key(self) -> tuple:
+        """Everything a renderer reads from this Answer, as a hashable key: two answers with the
+        same key render the same, so renderings can be remembered (the catalog never changes)."""
+        return (self.intent, self.lang, self.did_you_mean, tuple(e.id for e in self.projects), self.step,
+                self.concept.id if self.concept else None, self.comparison.id if self.comparison else None,
+                self.comparison.curated if self.comparison else None, self.maturity, self.category,
+                tuple(sorted(self.reasons.items())), self.need, tuple(c.id for c in self.concepts),
+                tuple(s.step for s in self.trail), self.question if self.intent == "recommend" else "")
