@@ -74,7 +74,7 @@ def main() -> None:
     args = ap.parse_args()
 
     t0 = time.perf_counter()
-    from handlers.render_json import answer_json
+    from handlers.render_json import answer_json, answer_json_line
     from knowledge.engine import Engine
 
     engine = Engine.load()
@@ -85,7 +85,7 @@ def main() -> None:
         out = []
         for q in questions:
             t = time.perf_counter()
-            json.dumps(answer_json(engine.ask(q), engine.catalog), ensure_ascii=False)
+            answer_json_line(engine.ask(q), engine.catalog)  # what `cncf-bot ask --json` prints
             out.append((time.perf_counter() - t) * 1000)
         return out
 

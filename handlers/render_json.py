@@ -1,14 +1,29 @@
 """Answer -> the JSON object of the `cncf-bot ask --json` contract."""
 from __future__ import annotations
 
+import json
+
 from knowledge.loader import Catalog
 from knowledge.model import Answer
-from knowledge.render_text import render_text
+from knowledge.render_text import RENDER_CACHE_MAX, render_text
 
 from .blocks import render_blocks
 
 
-def answer_json(a: Answer, catalog: Catalog) -> dict:
+def answer_json_line(a: Answer, catalog: Catalog) -> str:
+    """The same object as one line of JSON text. The blocks part, the bulk of it, is serialized
+    once per card and remembered with the card (see handlers.blocks.render_blocks)."""
+    head = answer_json(a, catalog, with_blocks=False)
+    key = ("blocks-json", a.render_key())
+    blocks = catalog.render_cache.get(key)
+    if blocks is None:
+        blocks = json.dumps(render_blocks(a, catalog), ensure_ascii=False)
+        if len(catalog.render_cache) < RENDER_CACHE_MAX:
+            catalog.render_cache[key] = blocks
+    return json.dumps(head, ensure_ascii=False)[:-1] + ', "blocks": ' + blocks + "}"
+
+
+def answer_json(a: Answer, catalog: Catalog, with_blocks: bool = True) -> dict:
     return {
         "intent": a.intent,
         "lang": a.lang,
@@ -20,5 +35,5 @@ def answer_json(a: Answer, catalog: Catalog) -> dict:
         "category": a.category,
         "did_you_mean": a.did_you_mean,
         "text": render_text(a, catalog),
-        "blocks": render_blocks(a, catalog),
+        **({"blocks": render_blocks(a, catalog)} if with_blocks else {}),
     }

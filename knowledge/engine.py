@@ -233,8 +233,7 @@ class Engine:
         stems = [stem(NEED_SYNONYMS.get(t, t)) for t in toks]
         for n in range(min(idx.need_max_len, len(toks)), 0, -1):
             for i in range(len(toks) - n + 1):
-                cells = set(range(i, i + n))
-                if cells & covered:
+                if covered and any(k in covered for k in range(i, i + n)):
                     continue
                 keys = ["".join(stems[i:i + n])]
                 stripped = strip_particle(toks[i + n - 1])
@@ -246,6 +245,7 @@ class Engine:
                     hits = idx.need.get(key)
                     if not hits:
                         continue
+                    cells = set(range(i, i + n))
                     phrase = " ".join(toks[i:i + n]) if key == keys[0] else key
                     # A word inside a phrase another keyword matched ("message" in "message queue")
                     # counts for less: the person asked for the phrase.

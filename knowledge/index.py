@@ -49,6 +49,7 @@ class Index:
     category_words: dict[str, str] = field(default_factory=dict)
     vocabulary: set[str] = field(default_factory=set)  # every token some name or keyword uses
     _pools: dict[int, list[str]] = field(default_factory=dict)
+    _fuzzy_memo: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
     # -- exact and fuzzy names ------------------------------------------------------------------
     def add_name(self, text: str, target: Target) -> None:
@@ -76,7 +77,16 @@ class Index:
         self.fuzzy_keys = dict(by_len)
 
     def fuzzy(self, text: str, limit: int = 3) -> list[tuple[str, float]]:
-        """Exact keys whose names look like `text`, best first: [(key, score)]."""
+        """Exact keys whose names look like `text`, best first: [(key, score)]. Remembered:
+        words repeat across questions, and the index never changes."""
+        hit = self._fuzzy_memo.get(text)
+        if hit is None:
+            hit = self._fuzzy(text, limit)
+            if len(self._fuzzy_memo) < 50000:
+                self._fuzzy_memo[text] = hit
+        return hit
+
+    def _fuzzy(self, text: str, limit: int) -> list[tuple[str, float]]:
         comparable = jamo(text)
         n = len(comparable)
         if n < MIN_FUZZY_LEN - 1:
@@ -84,7 +94,7 @@ class Index:
         pool = self._pool(n)
         if not pool:
             return []
-        found = process.extract(comparable, pool, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=limit * 3)
+        found = process.extract(comparable, pool, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=limit + 2)
         out: list[tuple[str, float]] = []
         seen: set[str] = set()
         for cand, score, _ in found:

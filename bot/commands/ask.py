@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from handlers.render_json import answer_json
+    from handlers.render_json import answer_json_line as answer_json
     from knowledge.engine import Engine
     from knowledge.errors import KnowledgeError
     from knowledge.render_text import render_text
@@ -39,9 +39,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def emit(engine, question: str, as_json: bool, out, answer_json, render_text) -> None:
+def emit(engine, question: str, as_json: bool, out, answer_json_line, render_text) -> None:
     answer = engine.ask(question)
     if as_json:
-        out.write(json.dumps(answer_json(answer, engine.catalog), ensure_ascii=False) + "\n")
+        out.write(answer_json_line(answer, engine.catalog) + "\n")
     else:
         out.write(render_text(answer, engine.catalog) + "\n")
