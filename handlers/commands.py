@@ -57,12 +57,9 @@ def register(app, deps: Deps) -> None:
             try:
                 routed = command_reply(deps, body)
             except Exception:
-                note_request(outcome="error")
-                log.exception("/cncf failed")
-                ack(text=APOLOGY)
+                failed(ack)
                 return
-            reply = routed.reply
-            ack(text=reply.text, blocks=reply.blocks or None, response_type=reply.response_type)
+            send(ack, routed.reply)
             return
         # The services may wait on their database: give them the ack budget, then the response_url.
         # (In a copy of this request's context, so the work can say what it was about.)
@@ -74,14 +71,22 @@ def register(app, deps: Deps) -> None:
             work.add_done_callback(carry_request(lambda done: follow_up(deps, body, done)))
             return
         except Exception:
-            note_request(outcome="error")
-            log.exception("/cncf failed")
-            ack(text=APOLOGY)
+            failed(ack)
             return
-        reply = routed.reply
-        ack(text=reply.text, blocks=reply.blocks or None, response_type=reply.response_type)
+        send(ack, routed.reply)
 
     app.command(COMMAND)(cncf_command)
+
+
+def send(ack, reply: Reply) -> None:
+    ack(text=reply.text, blocks=reply.blocks or None, response_type=reply.response_type)
+
+
+def failed(ack) -> None:
+    """Inside an except block: log the traceback, count it, and apologise in the ack."""
+    note_request(outcome="error")
+    log.exception("/cncf failed")
+    ack(text=APOLOGY)
 
 
 def is_services_subcommand(deps: Deps, text: str) -> bool:

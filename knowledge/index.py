@@ -149,40 +149,31 @@ def need_key(text: str) -> str:
 
 
 def _build_needs(idx: Index, catalog: Catalog) -> None:
-    """keyword -> {project: weight}; rarer keywords weigh more (an idf), longer phrases more too."""
+    """Three views of the projects' need keywords, each keyword -> {project: weight}:
+    whole keywords (rarer ones weigh more, an idf), the same as bags of words in any order,
+    and single words of multi-word keywords as a weak signal ("보안" in "보안 스캔")."""
     raw: dict[str, set[str]] = defaultdict(set)
-    for e in catalog.entries.values():
-        if not e.is_cncf or e.maturity == "archived":
-            continue
-        for kw in (*e.keywords.en, *e.keywords.ko):
-            k = need_key(kw)
-            if k and k not in STOP_EN and k not in STOP_KO:
-                raw[k].add(e.id)
-                idx.need_max_len = max(idx.need_max_len, len(tokens(kw)))
     bags: dict[str, list[tuple[frozenset[str], str]]] = defaultdict(list)
-    for e in catalog.entries.values():
-        if not e.is_cncf or e.maturity == "archived":
-            continue
-        for kw in (*e.keywords.en, *e.keywords.ko):
-            parts = [stem(t) for t in tokens(kw)]
-            if len(parts) > 1:
-                bag = frozenset(parts)
-                rare = parts[-1]
-                if (bag, need_key(kw)) not in bags[rare]:
-                    bags[rare].append((bag, need_key(kw)))
-    idx.need_bags = dict(bags)
-    # Single words out of multi-word keywords, as a weak signal: "보안" in "보안 스캔", "쿠버네티스 보안".
     words: dict[str, set[str]] = defaultdict(set)
     for e in catalog.entries.values():
         if not e.is_cncf or e.maturity == "archived":
             continue
         for kw in (*e.keywords.en, *e.keywords.ko):
-            parts = tokens(kw)
-            if len(parts) > 1:
-                for t in parts:
-                    # names are not needs: "쿠버네티스" in "쿠버네티스 보안" says nothing about the need
-                    if len(t) >= 2 and t not in STOP_EN and t not in STOP_KO and t not in idx.exact:
-                        words[stem(t)].add(e.id)
+            k, parts = need_key(kw), tokens(kw)
+            if not k or k in STOP_EN or k in STOP_KO or _names_another_project(idx, key_of(kw), e.id):
+                continue  # "containerd" as Kuasar's need would answer questions about containerd
+            raw[k].add(e.id)
+            idx.need_max_len = max(idx.need_max_len, len(parts))
+            if len(parts) < 2:
+                continue
+            bag = frozenset(stem(t) for t in parts)
+            if (bag, k) not in bags[stem(parts[-1])]:
+                bags[stem(parts[-1])].append((bag, k))
+            for t in parts:
+                # names are not needs: "쿠버네티스" in "쿠버네티스 보안" says nothing about the need
+                if len(t) >= 2 and t not in STOP_EN and t not in STOP_KO and t not in idx.exact:
+                    words[stem(t)].add(e.id)
+    idx.need_bags = dict(bags)
     n = max(1, sum(1 for e in catalog.entries.values() if e.is_cncf))
     for k, ids in raw.items():
         weight = math.log(1 + n / len(ids))
@@ -191,6 +182,10 @@ def _build_needs(idx: Index, catalog: Catalog) -> None:
     for k, ids in words.items():
         weight = 0.35 * math.log(1 + n / len(ids))
         idx.need_words[k] = {i: weight for i in ids}
+
+
+def _names_another_project(idx: Index, key: str, own: str) -> bool:
+    return any(t.kind == "project" and t.id != own for t in idx.exact.get(key, ()))
 
 
 def _build_steps(idx: Index, catalog: Catalog) -> None:
