@@ -14,6 +14,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from . import actions, commands, events, home
 from .deps import Deps, EventDeduper, Hooks, note_request, request_kind, track_request
@@ -67,7 +68,7 @@ def build_app(config: Any, engine: Any, services: Services, client: Any = None, 
         logger=logging.getLogger("cncf_bot.bolt"),
     )
     app.hooks = deps.hooks
-    app.use(skip_retries_and_duplicates(deps))
+    app.use(SkipRetriesAndDuplicates(deps))
     commands.register(app, deps)
     events.register(app, deps)
     actions.register(app, deps)
@@ -83,21 +84,27 @@ def build_app(config: Any, engine: Any, services: Services, client: Any = None, 
     return app
 
 
-def skip_retries_and_duplicates(deps: Deps):
-    """Answer each event once: ack Slack's retries without work, and claim each event id once."""
+class SkipRetriesAndDuplicates(Middleware):
+    """Answer each event once: ack Slack's retries without work, and claim each event id once.
 
-    def middleware(req, body, next):
-        if body.get("type") == "event_callback":
+    A class rather than a function middleware: Bolt calls `process` directly, where a function
+    would have its arguments worked out by inspection on every request.
+    """
+
+    def __init__(self, deps: Deps):
+        self.deps = deps
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
+        body = req.body
+        if isinstance(body, dict) and body.get("type") == "event_callback":
             if retry_number(req.headers.get("x-slack-retry-num")) > 0:
                 note_request(outcome="skipped")
                 return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
             event_id = body.get("event_id")
-            if event_id and not deps.claim_event(str(event_id)):
+            if event_id and not self.deps.claim_event(str(event_id)):
                 note_request(outcome="skipped")
                 return BoltResponse(status=200, body="")
         return next()
-
-    return middleware
 
 
 def retry_number(header) -> int:

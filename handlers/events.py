@@ -3,7 +3,7 @@
 A mention is handled by the `app_mention` listener only (the app does not subscribe to
 `message.channels`, and the `message` listener below answers only in DMs), so one mention
 gets one answer. Slack's retries are skipped and event ids are claimed once (see
-`skip_retries_and_duplicates` in handlers.app).
+`SkipRetriesAndDuplicates` in handlers.app).
 """
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from .index import Index, Target, build_index, key_of, need_key
 from .loader import Catalog, load_catalog
 from .model import MATURITY_RANK, Answer, Comparison, ComparisonRow, Entry, Text
 from .text import clean, detect_lang, first_sentence, strip_particle, stem, tokens
-from .vocab import (ORDINALS, RECOMMEND_PREFIXES_KO, DEFINE_PHRASES, DEFINE_WORDS, FOR_WORDS, LIST_ALL_WORDS, NEED_SYNONYMS, PROJECT_WORDS, COMPARE_JOINERS, COMPARE_WORDS, HELP_PHRASES, HELP_WORDS, LIST_WORDS, MATURITY_WORDS,
+from .vocab import (AFTER_WORDS, BEFORE_WORDS, ORDINALS, RECOMMEND_PREFIXES_KO, DEFINE_PHRASES, DEFINE_WORDS, FOR_WORDS, LIST_ALL_WORDS, NEED_SYNONYMS, PROJECT_WORDS, COMPARE_JOINERS, COMPARE_WORDS, HELP_PHRASES, HELP_WORDS, LIST_WORDS, MATURITY_WORDS,
                     RECOMMEND_PHRASES, RECOMMEND_WORDS, STEP_RE, STOP_EN, STOP_KO, TRAIL_WORDS)
 
 CONFIDENT = 88.0  # below it (down to index.FUZZY_CUTOFF) the answer is "did you mean"  # a fuzzy match at least this good, and clear of the runner-up, answers directly
@@ -355,6 +355,9 @@ class Engine:
             return a
         if "trail" in r.cues or (r.step is not None and not ents):
             return self._trailmap(a, r)
+        stages = self._stage_concepts(r)
+        if "compare" in r.cues and len(stages) >= 2 and not projects:
+            return self.compare_answer(stages, a.lang)  # "difference between sandbox and incubating"
         if len(ents) >= 2 and ("compare" in r.cues or ("joiner" in r.cues and ("recommend" not in r.cues
                                                                                  or len(projects) >= 2))):
             return self._compare(a, ents)
@@ -437,6 +440,11 @@ class Engine:
             return True
         last = r.toks[m.span[1] - 1] if m.span[1] else ""
         return last.endswith(("란", "이란", "이란게", "란게"))
+
+    def _stage_concepts(self, r: Reading) -> list[str]:
+        """The maturity levels a question names, as the concepts that explain them."""
+        seen = dict.fromkeys(MATURITY_WORDS[t] for t in r.toks if t in MATURITY_WORDS)
+        return [f"concept:{m}-stage" for m in seen if f"{m}-stage" in self.catalog.concepts]
 
     @staticmethod
     def _asks_for_all(r: Reading) -> bool:
@@ -531,8 +539,13 @@ class Engine:
     def _trailmap(self, a: Answer, r: Reading) -> Answer:
         a.intent = "trailmap"
         step = r.step
-        if step is None:
+        if step is None and r.step_from_words is not None:
             step = r.step_from_words
+            toks = set(r.toks)
+            if toks & AFTER_WORDS and step < 10:
+                step += 1
+            elif toks & BEFORE_WORDS and step > 1:
+                step -= 1
         if step is None:
             for m in r.matches:
                 owner = (self.catalog.entries.get(m.target.id) if m.target.kind != "concept"

@@ -34,6 +34,7 @@ STOP_KO = frozenset("""
 프로젝트 프로젝트들 도구 도구들 툴 목록 리스트 전부 모든 다 있어 있나요 있는 없어 하는 하나요 해줘 해 줘요
 싶어 싶어요 필요해 필요 써야 써야해 쓸까 쓰면 사용 사용해 사용하는 단계 맵 트레일 트레일맵
 그리고 또는 아니면 하고 랑 와 과 및 대 좋은 제일 가장 최고 쓸만한 할 때 때 위한 위해 용 용도
+상태 현황 요즘 근황 어떄 어때요 어떤가요
 """.split())
 
 # Intent cues, matched against normalized tokens or joined token sequences.
@@ -49,7 +50,8 @@ RECOMMEND_WORDS = frozenset("recommend recommended recommendation recommendation
                             "suggestions best which alternative alternatives options tool tools solution solutions "
                             "도구 툴 솔루션 추천 추천해 추천해줘 "
                             "추천해주세요 추천좀 뭘 무엇을 어떤 골라 골라줘 써야 쓸까 좋을까 좋은".split())
-RECOMMEND_PHRASES = ("should i use", "뭐 쓰", "뭘 쓰", "무엇을 쓰", "어떤 걸 쓰", "어떤게 좋", "어떤 게 좋", "tool for", "tools for", "what to use", "what do i use", "need a",
+RECOMMEND_PHRASES = ("should i use", "what project", "what cncf project", "which cncf project", "project handles",
+                     "projects handle", "tool handles", "handles", "takes care of", "뭐 쓰", "뭘 쓰", "무엇을 쓰", "어떤 걸 쓰", "어떤게 좋", "어떤 게 좋", "tool for", "tools for", "what to use", "what do i use", "need a",
                      "looking for", "options for", "good for", "what can i use", "something for",
                      "project for", "projects for", "software for", "way to", "how do i", "how can i", "how to",
                      "어떤 도구", "어떤 툴", "뭘 써", "무엇을 써", "뭐 써", "뭐가 좋", "하려면", "하고 싶", "위한 도구",
@@ -124,3 +126,7 @@ ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth
             "다섯번째": 5, "여섯번째": 6, "일곱번째": 7, "여덟번째": 8, "아홉번째": 9, "열번째": 10, "마지막": 10}
 # Korean recommend cues by word start: 추천해줄래, 좋을까요, 쓰면, 써야할까
 RECOMMEND_PREFIXES_KO = ("추천", "좋을까", "쓰면", "써야", "쓸까", "골라", "뭘써", "뭐써")
+
+# "what comes after containerization on the trail map": the step after (or before) the one named.
+AFTER_WORDS = frozenset("after next following 다음 다음은 다음엔 이후".split())
+BEFORE_WORDS = frozenset("before previous preceding 이전 전".split())
