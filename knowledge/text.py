@@ -32,8 +32,16 @@ def detect_lang(text: str) -> str:
     return "ko" if _HANGUL.search(text) else "en"
 
 
+# Korean spellings that vary in everyday writing, folded to one form (in names and questions alike).
+SPELLING_VARIANTS = (("메쉬", "메시"), ("워크플로우", "워크플로"), ("컨테이너드", "컨테이너디"))
+
+
 def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
+    low = text.lower()
+    if _HANGUL.search(low):
+        for variant, canonical in SPELLING_VARIANTS:
+            low = low.replace(variant, canonical)
+    return _TOKEN.findall(low)
 
 
 def is_hangul(token: str) -> bool:
