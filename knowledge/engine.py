@@ -19,7 +19,7 @@ from .index import Index, Target, build_index, key_of, need_key
 from .loader import Catalog, load_catalog
 from .model import MATURITY_RANK, Answer, Comparison, ComparisonRow, Entry, Text
 from .text import clean, detect_lang, first_sentence, strip_particle, stem, tokens
-from .vocab import (AFTER_WORDS, BEFORE_WORDS, ORDINALS, RECOMMEND_PREFIXES_KO, DEFINE_PHRASES, DEFINE_WORDS, FOR_WORDS, LIST_ALL_WORDS, NEED_SYNONYMS, PROJECT_WORDS, COMPARE_JOINERS, COMPARE_WORDS, HELP_PHRASES, HELP_WORDS, LIST_WORDS, MATURITY_WORDS,
+from .vocab import (EXCLUDE_WORDS, LIST_PHRASES, STATUS_WORDS, AFTER_WORDS, BEFORE_WORDS, ORDINALS, RECOMMEND_PREFIXES_KO, DEFINE_PHRASES, DEFINE_WORDS, FOR_WORDS, LIST_ALL_WORDS, NEED_SYNONYMS, PROJECT_WORDS, COMPARE_JOINERS, COMPARE_WORDS, HELP_PHRASES, HELP_WORDS, LIST_WORDS, MATURITY_WORDS,
                     RECOMMEND_PHRASES, RECOMMEND_WORDS, STEP_RE, STOP_EN, STOP_KO, TRAIL_WORDS)
 
 CONFIDENT = 88.0  # below it (down to index.FUZZY_CUTOFF) the answer is "did you mean"  # a fuzzy match at least this good, and clear of the runner-up, answers directly
@@ -74,6 +74,7 @@ def _any_of(phrases) -> re.Pattern:
 _HELP_RE = _any_of(HELP_PHRASES)
 _RECOMMEND_RE = _any_of(RECOMMEND_PHRASES)
 _TRAIL_RE = _any_of(TRAIL_WORDS)
+_LIST_RE = _any_of(LIST_PHRASES)
 
 
 @dataclass
@@ -142,33 +143,44 @@ class Engine:
                 run = toks[i:i + n]
                 if n == 1 and (run[0] in STOP_EN or run[0] in STOP_KO):
                     continue
-                yield i, i + n, "".join(run)
+                yield i, i + n, "".join(run), False
                 stripped = strip_particle(run[-1])
                 if stripped:
-                    yield i, i + n, "".join(run[:-1]) + stripped
+                    yield i, i + n, "".join(run[:-1]) + stripped, False
                 elif len(run[-1]) > 3 and run[-1].endswith("s") and run[-1].isascii():
-                    yield i, i + n, "".join(run)[:-1]  # "SIGs", "operators"
+                    yield i, i + n, "".join(run)[:-1], True  # "SIGs", "operators"
 
     def _match_names(self, toks: list[str]) -> tuple[list[Match], set[int]]:
         """The names in the question, and the cells of repeated mentions ("컨테이너디 (containerd)")."""
         idx = self.index
         found: list[Match] = []
         windows = list(self._windows(toks))
-        for i, j, key in windows:
+        for i, j, key, plural in windows:
             targets = idx.exact.get(key)
+            if targets and plural:
+                # a singular guessed from a plural names a project or concept, not a company or
+                # a tool ("kinds" is not kind)
+                targets = [t for t in targets if t.kind != "entry"]
             if targets:
                 found.append(Match(targets[0], 100.0, (i, j), True,
                                    [(t, 100.0) for t in targets[1:]]))
         chosen = self._non_overlapping(found)
         covered = {k for m in chosen for k in range(*m.span)}
         fuzzy: list[Match] = []
-        for i, j, key in windows:
-            if j - i > 2 or any(k in covered for k in range(i, j)) or self._is_common(toks[i:j]):
+        for i, j, key, _ in windows:
+            overlap = sum(1 for k in range(i, j) if k in covered)
+            if j - i > 3 or overlap == j - i or self._is_common(toks[i:j]) or (j - i == 3 and len(key) < 12):
                 continue
             hits = idx.fuzzy(key)
             if not hits:
                 continue
+            hits = [(k, sc) for k, sc in hits if not (k.endswith(key) and len(k) > len(key))]
+            if not hits:
+                continue  # "serve" is a word, not a typo of KServe: typos do not drop a name's head
             best_key, best = hits[0]
+            if overlap and (best < CONFIDENT or j - i < 3 or any(
+                    m.target.kind != "concept" for m in chosen if m.span[0] < j and i < m.span[1])):
+                continue  # over a short concept only, and only when clearly better: "horizontal pod autoscalar"
             alts = [(idx.exact[k][0], s) for k, s in hits[1:]]
             fuzzy.append(Match(idx.exact[best_key][0], best, (i, j), False, alts))
         final = sorted(self._non_overlapping(chosen + fuzzy), key=lambda m: m.span)
@@ -328,6 +340,8 @@ class Engine:
             cues.add("list")
         if _TRAIL_RE.search(low):
             cues.add("trail")
+        if _LIST_RE.search(low):
+            cues.add("list-cncf")
         return cues
 
     # -- answering -------------------------------------------------------------------------------
@@ -340,6 +354,9 @@ class Engine:
         if not r.toks:
             a.intent = "help" if not r.text.strip() else "unknown"
             return a
+        excluded = {m.target.id for m in r.matches if self._excluded(m, r)}
+        if excluded:  # "policies in plain yaml rather than rego": Rego's project is not the subject
+            r.matches = [m for m in r.matches if m.target.id not in excluded]
         concepts = [m for m in r.matches if m.target.kind == "concept"]
         projects = [m for m in r.matches if m.target.kind in ("project", "entry")]
         projects = [m for m in projects if m.target.kind == "project" or self._about_entry(m, r)]
@@ -350,7 +367,7 @@ class Engine:
         if any(m.span[0] <= r.maturity_pos < m.span[1] for m in concepts) and not set(r.toks) & PROJECT_WORDS:
             maturity = None
 
-        if "help" in r.cues and not ents and not r.needs:
+        if "help" in r.cues and not any(m.exact for m in ents) and not r.strong_need:
             a.intent = "help"
             return a
         if "trail" in r.cues or (r.step is not None and not ents):
@@ -358,15 +375,16 @@ class Engine:
         stages = self._stage_concepts(r)
         if "compare" in r.cues and len(stages) >= 2 and not projects:
             return self.compare_answer(stages, a.lang)  # "difference between sandbox and incubating"
-        if len(ents) >= 2 and ("compare" in r.cues or ("joiner" in r.cues and ("recommend" not in r.cues
-                                                                                 or len(projects) >= 2))):
+        if len(ents) >= 2 and ("compare" in r.cues or (self._joined(ents, r) and ("recommend" not in r.cues
+                                                                                   or len(projects) >= 2))):
             return self._compare(a, ents)
-        if not cncf and (maturity or (r.category and "list" in r.cues and "recommend" not in r.cues)
+        if not cncf and (maturity or (r.category and ("list" in r.cues or "list-cncf" in r.cues)
+                                      and ("recommend" not in r.cues or "list-cncf" in r.cues))
                          or self._asks_for_all(r)):
             r.maturity = maturity
             return self._list(a, r)
         if "recommend" in r.cues and (r.strong_need or r.category) and not (cncf and "compare" in r.cues):
-            return self._recommend(a, r)
+            return self._recommend(a, r, exclude=excluded)
         served = self._served_by_need(ents, r)
         if served is not None:  # "long term storage for prometheus": a need *for* a project
             return self._recommend(a, r, exclude={served.target.id})
@@ -384,7 +402,8 @@ class Engine:
             if (main.target.kind == "entry" and r.strong_need and not self._defines(r, main)
                     and any(m.target.id in CONTEXT_PROJECTS for m in r.matches)):
                 return self._recommend(a, r)  # "run postgres on kubernetes": a CNCF project for it
-            if main.target.kind == "project" and r.need_scores and self._needs_point_elsewhere(main, r):
+            if (main.target.kind == "project" and r.strong_need and self._needs_point_elsewhere(main, r)
+                    and (main.target.id in CONTEXT_PROJECTS or not self._about_project(r, main))):
                 return self._recommend(a, r)
             if not main.confident:
                 if self._leftovers(r, count_needs=True):  # "how tall is mount everest": not about OpenEverest
@@ -395,8 +414,11 @@ class Engine:
         if concepts:
             main = concepts[0]
             ns = r.need_span
-            if ns and ns[1] - ns[0] > main.span[1] - main.span[0] and ns[0] <= main.span[0] and main.span[1] <= ns[1]:
-                return self._recommend(a, r)  # "cost monitoring": a need that merely contains a concept
+            if ns and ns[0] <= main.span[0] and main.span[1] <= ns[1] and (
+                    ns[1] - ns[0] > main.span[1] - main.span[0] or not main.exact):
+                # "cost monitoring": a need that contains a concept; "internal developer portal":
+                # a need named exactly beats a concept guessed fuzzily
+                return self._recommend(a, r)
             outside = [i for i in r.need_cells if not any(c.span[0] <= i < c.span[1] for c in concepts)]
             if outside and not self._defines(r, main):
                 return self._recommend(a, r)  # "autoscale pods based on kafka queue length"
@@ -407,13 +429,35 @@ class Engine:
             a.projects = [self.catalog.entries[p] for p in a.concept.related_projects if p in self.catalog.entries]
             return a
         if r.strong_need or r.category:
-            return self._recommend(a, r)
+            return self._recommend(a, r, exclude=excluded)
         if "help" in r.cues:
             a.intent = "help"
             return a
         a.intent = "unknown"
         a.hint = "unknown"
         return a
+
+    def _about_project(self, r: Reading, m: Match) -> bool:
+        """'what does CoreDNS actually do?', 'what maturity level is Crossplane at?': about it."""
+        return self._defines(r, m) or r.maturity is not None or bool(set(r.toks) & STATUS_WORDS)
+
+    @staticmethod
+    def _excluded(m: Match, r: Reading) -> bool:
+        before = r.toks[max(0, m.span[0] - 2):m.span[0]]
+        after = r.toks[m.span[1]:m.span[1] + 1]
+        return bool(set(before) & EXCLUDE_WORDS) or bool(set(after) & {"말고", "대신", "제외"})
+
+    @staticmethod
+    def _joined(ents: list[Match], r: Reading) -> bool:
+        """Two names side by side with a joiner between ('istio or linkerd', 'argo랑 flux'),
+        not any two names in a long sentence that happens to contain 'and'."""
+        for a_, b_ in zip(ents, ents[1:]):
+            between = r.toks[a_.span[1]:b_.span[0]]
+            last = r.toks[a_.span[1] - 1]
+            if (len(between) == 1 and between[0] in COMPARE_JOINERS) or (
+                    not between and last.endswith(("랑", "와", "과", "하고", "이랑"))):
+                return True
+        return False
 
     def _leftovers(self, r: Reading, count_needs: bool = False) -> list[str]:
         """Content words no name (nor, unless count_needs, need) or cue accounts for."""
@@ -529,6 +573,7 @@ class Engine:
         if main.target.kind == "concept":
             a.intent = "concept"
             a.concepts = [self.catalog.concepts[t.id] for t, _ in cands if t.kind == "concept"]
+            a.concept = a.concepts[0] if a.concepts else None  # the likeliest, for scripts
             a.projects = [self.catalog.entries[t.id] for t, _ in cands if t.kind != "concept"]
         else:
             a.intent = "project"

@@ -19,6 +19,7 @@ recommend recommendation recommendations suggest suggestion pick choose choosing
 step steps trail map trailmap stage level status mean means meaning definition info information overview summary
 work works working run runs running make makes made time day week year
 people name names called call say said go going come look see try help please open source free
+kinds sorts types
 cloud native service services system systems platform platforms app apps application applications data based
 support supports something anything everything nothing lot lots big small fast slow easy hard simple question
 answer ok okay cool nice great well still yet now ever never always sometimes usually often again too enough
@@ -40,11 +41,13 @@ STOP_KO = frozenset("""
 # Intent cues, matched against normalized tokens or joined token sequences.
 HELP_WORDS = frozenset("help usage commands command howto 도움 도움말 사용법 명령어 도와줘 헬프".split())
 HELP_PHRASES = ("how do i use", "how to use", "what can you do", "can i ask", "questions can", "what can i ask",
+                "kinds of questions", "questions do you", "questions for you", "phrase questions", "what questions",
+                "ask you", "talk to you",
                 "할 수 있어", "할 수 있나", "뭘 물어", "무엇을 물어", "뭐 물어", "how does this bot", "how do you work",
                 "what do you do", "who are you", "getting started", "어떻게 사용", "어떻게 써", "뭘 할 수",
                 "무엇을 할 수", "사용 방법", "쓰는 법", "쓰는 방법")
 COMPARE_WORDS = frozenset("vs versus compare compared comparing comparison difference differences differ "
-                          "diff contrast 비교 비교해 비교해줘 비교해주세요 차이 차이점 차이가 대".split())
+                          "different diff contrast 달라 다른가요 다른점 다르죠 달라요 다른지 차이는 비교 비교해 비교해줘 비교해주세요 차이 차이점 차이가 대".split())
 COMPARE_JOINERS = frozenset("or and 또는 아니면 하고 랑 와 과 이랑".split())
 RECOMMEND_WORDS = frozenset("recommend recommended recommendation recommendations suggest suggestion "
                             "suggestions best which alternative alternatives options tool tools solution solutions "
@@ -81,6 +84,7 @@ CATEGORY_WORDS = {
     "service mesh": "Service Mesh", "mesh": "Service Mesh", "서비스 메시": "Service Mesh", "서비스메시": "Service Mesh",
     "storage": "Cloud Native Storage", "스토리지": "Cloud Native Storage", "저장소": "Cloud Native Storage",
     "runtime": "Container Runtime", "container runtime": "Container Runtime", "런타임": "Container Runtime",
+    "runtimes": "Container Runtime", "container runtimes": "Container Runtime",
     "컨테이너 런타임": "Container Runtime",
     "networking": "Cloud Native Network", "network": "Cloud Native Network", "네트워크": "Cloud Native Network",
     "네트워킹": "Cloud Native Network",
@@ -111,7 +115,8 @@ NEED_SYNONYMS = {
     "비밀": "시크릿", "비밀번호": "시크릿", "secret": "secrets", "credential": "secrets", "credentials": "secrets",
     "password": "secrets", "passwords": "secrets", "로깅": "로그", "trace": "tracing", "traces": "tracing",
     "telemetry": "observability", "certificate": "certificates", "cert": "certificates", "certs": "certificates",
-    "tls": "certificates", "인증서": "인증서", "k8s": "kubernetes", "쿠버네티스": "kubernetes",
+    "tls": "certificates", "bill": "cost", "billing": "cost", "bills": "cost", "spend": "cost", "spending": "cost",
+    "점검": "스캔", "검사": "스캔",
 }
 
 # A request for a definition: the concept card, not a recommendation.
@@ -130,3 +135,12 @@ RECOMMEND_PREFIXES_KO = ("추천", "좋을까", "쓰면", "써야", "쓸까", "�
 # "what comes after containerization on the trail map": the step after (or before) the one named.
 AFTER_WORDS = frozenset("after next following 다음 다음은 다음엔 이후".split())
 BEFORE_WORDS = frozenset("before previous preceding 이전 전".split())
+
+# A name after these is what the person does *not* want: "plain yaml rather than rego".
+EXCLUDE_WORDS = frozenset("than instead without except besides 대신 말고 제외".split())
+# "what container runtimes does the CNCF host": a list, not a recommendation.
+LIST_PHRASES = ("does the cncf host", "does cncf host", "cncf host", "hosted by the cncf", "hosted by cncf",
+                "in the cncf", "cncf has", "cncf have", "does the cncf have", "cncf에 있는", "cncf 프로젝트 중")
+# Asking about a project's standing: 'is it still maintained', 'what level is it at'.
+STATUS_WORDS = frozenset("maturity level status stage still active maintained alive dead deprecated graduate "
+                         "graduated graduation 상태 단계 성숙도 졸업 아직 현황".split())
