@@ -81,7 +81,7 @@ def main() -> None:
     load_s = time.perf_counter() - t0
     questions = make_questions(engine.catalog, args.n)
 
-    def timed(engine) -> list[float]:
+    def timed(engine, questions=questions) -> list[float]:
         out = []
         for q in questions:
             t = time.perf_counter()
@@ -94,7 +94,11 @@ def main() -> None:
     # Warm: a running bot has answered other questions before (cards, pools and stems cached).
     for q in make_questions(engine.catalog, 500, seed=99):
         answer_json(engine.ask(q), engine.catalog)
-    times = timed(engine)
+    # Best of three passes over three different question sets (new questions each time, so the
+    # render cache holds only what earlier questions left): a single pass on a shared machine
+    # can land on a busy core.
+    times = min((timed(engine, make_questions(engine.catalog, args.n, seed=s)) for s in (11, 12, 13)),
+                key=statistics.median)
 
     # Memory in a second pass: tracemalloc slows everything down, so it stays out of the timings.
     tracemalloc.start()
@@ -111,19 +115,23 @@ def main() -> None:
     # Naive baseline: the whole question against every name with WRatio.
     from rapidfuzz import fuzz, process
     names = [e.name for e in engine.catalog.entries.values()]
-    naive = []
-    for q in questions:
-        t = time.perf_counter()
-        process.extractOne(q, names, scorer=fuzz.WRatio)
-        naive.append((time.perf_counter() - t) * 1000)
+    def naive_pass() -> list[float]:
+        out = []
+        for q in questions:
+            t = time.perf_counter()
+            process.extractOne(q, names, scorer=fuzz.WRatio)
+            out.append((time.perf_counter() - t) * 1000)
+        return out
+
+    naive = min((naive_pass() for _ in range(3)), key=statistics.median)
 
     entries = len(engine.catalog.entries)
     print(f"catalog: {entries} entries, {len(engine.catalog.concepts)} concepts; {len(questions)} generated questions")
-    print(f"engine + JSON + Block Kit, warm: median {statistics.median(times):.3f} ms, p99 {pct(times, 99):.3f} ms, "
+    print(f"engine + JSON + Block Kit, warm (best of 3 fresh passes): median {statistics.median(times):.3f} ms, p99 {pct(times, 99):.3f} ms, "
           f"max {max(times):.2f} ms per question")
     print(f"engine + JSON + Block Kit, cold: median {statistics.median(cold):.3f} ms, p99 {pct(cold, 99):.3f} ms "
           f"(fresh engine, every question new to it)")
-    print(f"naive WRatio extractOne   : median {statistics.median(naive):.3f} ms, p99 {pct(naive, 99):.3f} ms "
+    print(f"naive WRatio extractOne (best of 3): median {statistics.median(naive):.3f} ms, p99 {pct(naive, 99):.3f} ms "
           f"(names only, no rendering)")
     print(f"load + index build in-process: {load_s * 1000:.0f} ms; peak traced Python memory {peak / 2**20:.1f} MB; "
           f"max RSS {rss_mb:.1f} MB")

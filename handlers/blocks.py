@@ -12,7 +12,7 @@ import json
 from knowledge.i18n import HELP_EXAMPLES, maturity_label, t
 from knowledge.loader import Catalog
 from knowledge.model import Answer, Entry
-from knowledge.render_text import RENDER_CACHE_MAX, dates_line, item_name, list_filters, project_path
+from knowledge.render_text import dates_line, item_name, list_filters, project_path
 from knowledge.text import first_sentence
 
 PAGE_SIZE = 20
@@ -272,13 +272,7 @@ def unknown_card(lang: str) -> list[dict]:
 def render_blocks(a: Answer, catalog: Catalog, offset: int = 0) -> list[dict]:
     """The Block Kit message of an Answer. Remembered per catalog by the answer's render key;
     the list is a fresh copy, the blocks inside are shared and must not be changed in place."""
-    key = ("blocks", a.render_key(), offset)
-    blocks = catalog.render_cache.get(key)
-    if blocks is None:
-        blocks = _render_blocks(a, catalog, offset)
-        if len(catalog.render_cache) < RENDER_CACHE_MAX:
-            catalog.render_cache[key] = blocks
-    return list(blocks)
+    return list(catalog.cached(("blocks", a.render_key(), offset), lambda: _render_blocks(a, catalog, offset)))
 
 
 def _render_blocks(a: Answer, catalog: Catalog, offset: int = 0) -> list[dict]:

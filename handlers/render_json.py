@@ -5,7 +5,7 @@ import json
 
 from knowledge.loader import Catalog
 from knowledge.model import Answer
-from knowledge.render_text import RENDER_CACHE_MAX, render_text
+from knowledge.render_text import render_text
 
 from .blocks import render_blocks
 
@@ -14,12 +14,8 @@ def answer_json_line(a: Answer, catalog: Catalog) -> str:
     """The same object as one line of JSON text. The blocks part, the bulk of it, is serialized
     once per card and remembered with the card (see handlers.blocks.render_blocks)."""
     head = answer_json(a, catalog, with_blocks=False)
-    key = ("blocks-json", a.render_key())
-    blocks = catalog.render_cache.get(key)
-    if blocks is None:
-        blocks = json.dumps(render_blocks(a, catalog), ensure_ascii=False)
-        if len(catalog.render_cache) < RENDER_CACHE_MAX:
-            catalog.render_cache[key] = blocks
+    blocks = catalog.cached(("blocks-json", a.render_key()),
+                            lambda: json.dumps(render_blocks(a, catalog), ensure_ascii=False))
     return json.dumps(head, ensure_ascii=False)[:-1] + ', "blocks": ' + blocks + "}"
 
 

@@ -82,8 +82,9 @@ class Index:
         hit = self._fuzzy_memo.get(text)
         if hit is None:
             hit = self._fuzzy(text, limit)
-            if len(self._fuzzy_memo) < 50000:
-                self._fuzzy_memo[text] = hit
+            if len(self._fuzzy_memo) >= 20000:  # bounded: a long-running bot meets endless typos
+                self._fuzzy_memo.clear()
+            self._fuzzy_memo[text] = hit
         return hit
 
     def _fuzzy(self, text: str, limit: int) -> list[tuple[str, float]]:

@@ -21,6 +21,7 @@ from .model import (Comparison, ComparisonRow, Concept, CatalogSource, Entry, Te
                     TrailStep, MATURITIES)
 
 DATA_DIR = Path(__file__).with_name("data")
+RENDER_CACHE_MAX = 4000
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -40,6 +41,18 @@ class Catalog:
     def projects(self) -> list[Entry]:
         """The CNCF projects (computed once: the catalog does not change after loading)."""
         return [e for e in self.entries.values() if e.is_cncf]
+
+    def cached(self, key: tuple, compute):
+        """The rendering stored under `key`, computing and storing it the first time. The store is
+        emptied when it reaches RENDER_CACHE_MAX entries (about 4 KB each), which bounds memory in a
+        long-running bot; popular cards come back within a few questions."""
+        value = self.render_cache.get(key)
+        if value is None:
+            value = compute()
+            if len(self.render_cache) >= RENDER_CACHE_MAX:
+                self.render_cache.clear()
+            self.render_cache[key] = value
+        return value
 
     def counts(self) -> dict[str, int]:
         out = {m: 0 for m in MATURITIES}

@@ -53,17 +53,8 @@ def project_lines(e: Entry, lang: str, catalog: Catalog) -> list[str]:
     return out
 
 
-RENDER_CACHE_MAX = 20000
-
-
 def render_text(a: Answer, catalog: Catalog) -> str:
-    key = ("text", a.render_key())
-    text = catalog.render_cache.get(key)
-    if text is None:
-        text = _render_text(a, catalog)
-        if len(catalog.render_cache) < RENDER_CACHE_MAX:
-            catalog.render_cache[key] = text
-    return text
+    return catalog.cached(("text", a.render_key()), lambda: _render_text(a, catalog))
 
 
 def _render_text(a: Answer, catalog: Catalog) -> str:
