@@ -17,8 +17,7 @@ import yaml
 
 from . import schema
 from .errors import KnowledgeError
-from .model import (Comparison, ComparisonRow, Concept, CatalogSource, Entry, Text, TextList,
-                    TrailStep, MATURITIES)
+from .model import MATURITIES, CatalogSource, Comparison, ComparisonRow, Concept, Entry, Text, TextList, TrailStep
 
 DATA_DIR = Path(__file__).with_name("data")
 RENDER_CACHE_MAX = 4000

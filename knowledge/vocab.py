@@ -24,6 +24,7 @@ cloud native service services system systems platform platforms app apps applica
 support supports something anything everything nothing lot lots big small fast slow easy hard simple question
 answer ok okay cool nice great well still yet now ever never always sometimes usually often again too enough
 able across after before while during since until within against among around through via per whether both either
+near nearby far
 neither nor own same self sure true false right left up down out off back first last next previous main top
 graduated incubating sandbox archived accepted date dates when year joined maturity mature
 """.split()) - {"cncf"}

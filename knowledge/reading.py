@@ -1,0 +1,357 @@
+"""Reading a question: what names, needs and cue words it contains, before any decision.
+
+1. clean it, guess its language (any Hangul: Korean), split it into tokens;
+2. find the names it mentions: every run of up to 6 tokens is looked up exactly (Korean runs
+   also without a trailing particle, English ones also in the singular), then what is left is
+   looked up fuzzily, run by run (at most 3 tokens);
+3. note its cue words (compare, recommend, list, trail map, help), the needs it names, the
+   category, maturity and trail-map step it mentions.
+No step ever scores the whole question against a name: long questions would drown the name.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .index import Index, Target
+from .text import clean, detect_lang, stem, strip_particle, tokens
+from .vocab import (
+    COMPARE_JOINERS,
+    COMPARE_WORDS,
+    DEFINE_WORDS,
+    HELP_PHRASES,
+    HELP_WORDS,
+    LIST_PHRASES,
+    LIST_WORDS,
+    MATURITY_WORDS,
+    NEED_SYNONYMS,
+    ORDINALS,
+    RECOMMEND_PHRASES,
+    RECOMMEND_PREFIXES_KO,
+    RECOMMEND_WORDS,
+    STEP_RE,
+    STOP_EN,
+    STOP_KO,
+    TRAIL_WORDS,
+)
+
+CONFIDENT = 88.0  # below it (down to index.FUZZY_CUTOFF) the answer is "did you mean"  # a fuzzy match at least this good, and clear of the runner-up, answers directly
+TIE_MARGIN = 3.0
+MAX_WINDOW = 6  # the longest project name, "Visual Studio Code Kubernetes Tools", has 5 tokens
+MAX_RECOMMEND = 5
+CONTEXT_PROJECTS = frozenset({"kubernetes"})
+CONTEXT_CONCEPTS = frozenset({"cncf"})  # the setting of most questions, rarely their subject
+
+
+@dataclass
+class Match:
+    target: Target
+    score: float
+    span: tuple[int, int]
+    exact: bool
+    alternatives: list[tuple[Target, float]] = field(default_factory=list)
+
+    @property
+    def confident(self) -> bool:
+        if self.exact:
+            return True
+        runner_up = max((s for t, s in self.alternatives if t.id != self.target.id), default=0.0)
+        return self.score >= CONFIDENT and self.score - runner_up >= TIE_MARGIN
+
+
+@dataclass
+class Reading:
+    """What the engine read in a question, before choosing an intent."""
+
+    text: str
+    lang: str
+    toks: list[str]
+    matches: list[Match]
+    needs: dict[str, list[str]]  # project id -> the keywords that matched it
+    need_scores: dict[str, float]
+    category: str | None
+    maturity: str | None
+    step: int | None
+    step_from_words: int | None
+    cues: set[str]
+    need_span: tuple[int, int] | None = None  # the longest need phrase found
+    maturity_pos: int = -1  # token index of the maturity word, if any
+    need_cells: set[int] = field(default_factory=set)  # tokens some need keyword explained
+    strong_need: bool = False  # a whole need keyword matched (single words of phrases are weak)
+
+
+def _any_of(phrases) -> re.Pattern:
+    return re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)))
+
+
+_HELP_RE = _any_of(HELP_PHRASES)
+_RECOMMEND_RE = _any_of(RECOMMEND_PHRASES)
+_TRAIL_RE = _any_of(TRAIL_WORDS)
+_LIST_RE = _any_of(LIST_PHRASES)
+
+
+@dataclass
+class NeedHits:
+    why: dict[str, list[str]]
+    scores: dict[str, float]
+    step: int | None
+    longest: tuple[int, int] | None
+    cells: set[int]
+    phrase_spans: list[tuple[int, int]]
+    strong: bool  # some whole keyword matched, not only single words of longer ones
+
+
+class Reader:
+    """Reads questions against one catalog's index."""
+
+    def __init__(self, index: Index):
+        self.index = index
+        self._step_re = re.compile(STEP_RE)
+
+    def read(self, question: str) -> Reading:
+        text = clean(question)
+        lang = detect_lang(text)
+        low = text.lower()
+        toks = tokens(low)
+        matches, echo = self._match_names(toks)
+        if any(not m.confident for m in matches):
+            # A weak guess stands only when nothing else in the question needs explaining:
+            # "what is istoi" is about a name; "what kinds of questions can I ask" is not about kbind.
+            taken = {k for m in matches for k in range(*m.span)}
+            rest = [t for k, t in enumerate(toks) if k not in taken and not self._plain(t)]
+            if rest:
+                matches = [m for m in matches if m.confident]
+        # Need words may overlap a concept or Kubernetes ("backup kubernetes"), not another project.
+        # Other landscape entries may be needs too: "run postgres on kubernetes" wants CloudNativePG.
+        # A guessed (fuzzy) name does not hide need words either: "multi-cluster management".
+        covered = {i for m in matches if m.target.kind == "project" and m.target.id not in CONTEXT_PROJECTS
+                   and m.exact for i in range(*m.span)} | echo
+        nh = self._match_needs(toks, covered)
+        cues = self._cues(low, toks)
+        maturity_pos = next((i for i, t in enumerate(toks) if t in MATURITY_WORDS), -1)
+        maturity = MATURITY_WORDS[toks[maturity_pos]] if maturity_pos >= 0 else None
+        category, cat_span = self._category(toks)
+        if cat_span and any(a <= cat_span[0] and cat_span[1] <= b and b - a > cat_span[1] - cat_span[0]
+                            for a, b in nh.phrase_spans):
+            category = None  # "long term storage": the category word is part of a longer need
+        m = self._step_re.search(low)
+        step = int(m.group(1) or m.group(2)) if m else None
+        if step is None:
+            step = next((ORDINALS[t] for t in toks if t in ORDINALS), None)
+        if step is None and _TRAIL_RE.search(low):
+            nums = [int(t) for t in toks if t.isdigit()]
+            step = nums[0] if len(nums) == 1 else None  # "trail map 6"
+        if step is not None and not 1 <= step <= 10:
+            step = None
+        return Reading(text, lang, toks, matches, nh.why, nh.scores, category, maturity, step, nh.step, cues,
+                       nh.longest, maturity_pos, nh.cells, nh.strong)
+
+    def _windows(self, toks: list[str]):
+        """(start, end, key) for every run of up to MAX_WINDOW tokens, Korean with and without particle."""
+        for n in range(min(MAX_WINDOW, len(toks)), 0, -1):
+            for i in range(len(toks) - n + 1):
+                run = toks[i:i + n]
+                if n == 1 and (run[0] in STOP_EN or run[0] in STOP_KO):
+                    continue
+                yield i, i + n, "".join(run), False
+                stripped = strip_particle(run[-1])
+                if stripped:
+                    yield i, i + n, "".join(run[:-1]) + stripped, False
+                elif len(run[-1]) > 3 and run[-1].endswith("s") and run[-1].isascii():
+                    yield i, i + n, "".join(run)[:-1], True  # "SIGs", "operators"
+
+    def _match_names(self, toks: list[str]) -> tuple[list[Match], set[int]]:
+        """The names in the question, and the cells of repeated mentions ("컨테이너디 (containerd)")."""
+        idx = self.index
+        found: list[Match] = []
+        windows = list(self._windows(toks))
+        for i, j, key, plural in windows:
+            targets = idx.exact.get(key)
+            if targets and plural:
+                # a singular guessed from a plural names a project or concept, not a company or
+                # a tool ("kinds" is not kind)
+                targets = [t for t in targets if t.kind != "entry"]
+            if targets:
+                found.append(Match(targets[0], 100.0, (i, j), True,
+                                   [(t, 100.0) for t in targets[1:]]))
+        chosen = self._non_overlapping(found)
+        covered = {k for m in chosen for k in range(*m.span)}
+        fuzzy: list[Match] = []
+        for i, j, key, _ in windows:
+            overlap = sum(1 for k in range(i, j) if k in covered)
+            if j - i > 3 or overlap == j - i or self._is_common(toks[i:j]) or (j - i == 3 and len(key) < 12):
+                continue
+            hits = idx.fuzzy(key)
+            if not hits:
+                continue
+            hits = [(k, sc) for k, sc in hits if not (k.endswith(key) and len(k) > len(key))]
+            if not hits:
+                continue  # "serve" is a word, not a typo of KServe: typos do not drop a name's head
+            best_key, best = hits[0]
+            if overlap and (best < CONFIDENT or j - i < 3 or any(
+                    m.target.kind != "concept" for m in chosen if m.span[0] < j and i < m.span[1])):
+                continue  # over a short concept only, and only when clearly better: "horizontal pod autoscalar"
+            alts = [(idx.exact[k][0], s) for k, s in hits[1:]]
+            fuzzy.append(Match(idx.exact[best_key][0], best, (i, j), False, alts))
+        final = sorted(self._non_overlapping(chosen + fuzzy), key=lambda m: m.span)
+        ids = {m.target.id for m in final}
+        taken = {k for m in final for k in range(*m.span)}
+        echo = {k for m in found if m.target.id in ids for k in range(*m.span)} - taken
+        return final, echo
+
+    @staticmethod
+    def _plain(t: str) -> bool:
+        """A word that carries no subject: stop words, cue words, particles-only forms."""
+        base = strip_particle(t) or t
+        return (t in STOP_EN or t in STOP_KO or base in STOP_KO or t in COMPARE_WORDS or t in RECOMMEND_WORDS
+                or t in HELP_WORDS or t in DEFINE_WORDS or t in MATURITY_WORDS or t.isdigit())
+
+    def _is_common(self, run: list[str]) -> bool:
+        """Runs made only of plain words, need keywords or cue words are never fuzzy-matched."""
+        idx = self.index
+        for t in run:
+            if (t in STOP_EN or t in STOP_KO or t in COMPARE_WORDS or t in RECOMMEND_WORDS or t in HELP_WORDS
+                    or t in MATURITY_WORDS or t in DEFINE_WORDS):
+                continue
+            s = strip_particle(t) or t
+            if stem(t) in idx.need or s in idx.need or t in idx.category_words or t in idx.step_words:
+                continue
+            return False
+        return True
+
+    @staticmethod
+    def _non_overlapping(found: list[Match]) -> list[Match]:
+        # Longer spans first, then exact over fuzzy, then by kind priority and score.
+        from .index import PRIORITY
+        ordered = sorted(found, key=lambda m: (-(m.span[1] - m.span[0]), not m.exact,
+                                               -PRIORITY[m.target.kind], -m.score))
+        taken: set[int] = set()
+        out: list[Match] = []
+        seen_ids: set[tuple[str, str]] = set()
+        for m in ordered:
+            cells = set(range(*m.span))
+            if cells & taken or (m.target.kind, m.target.id) in seen_ids:
+                continue
+            taken |= cells
+            seen_ids.add((m.target.kind, m.target.id))
+            out.append(m)
+        return out
+
+    def _match_needs(self, toks: list[str], covered: set[int]):
+        """Need keywords in the question: project -> score, project -> matched phrases, best step.
+
+        Runs are tried longest first; each project is credited for a token at most once, so
+        "policy engine" credits a project that lists that phrase, and still credits "policy"
+        to projects that only list the single word.
+        """
+        idx = self.index
+        scores: dict[str, float] = defaultdict(float)
+        why: dict[str, list[str]] = defaultdict(list)
+        credited: dict[str, set[int]] = defaultdict(set)
+        phrase_cells: set[int] = set()  # tokens some multi-word keyword already explained
+        longest: tuple[int, int] | None = None
+        phrase_spans: list[tuple[int, int]] = []
+        steps: dict[int, float] = defaultdict(float)
+        stems = [stem(NEED_SYNONYMS.get(t, t)) for t in toks]
+        for n in range(min(idx.need_max_len, len(toks)), 0, -1):
+            for i in range(len(toks) - n + 1):
+                if covered and any(k in covered for k in range(i, i + n)):
+                    continue
+                keys = ["".join(stems[i:i + n])]
+                stripped = strip_particle(toks[i + n - 1])
+                if stripped:
+                    keys.append("".join(stems[i:i + n - 1]) + stripped)
+                for key in keys:
+                    for s in idx.step_words.get(key, ()):
+                        steps[s] += n
+                    hits = idx.need.get(key)
+                    if not hits:
+                        continue
+                    cells = set(range(i, i + n))
+                    phrase = " ".join(toks[i:i + n]) if key == keys[0] else key
+                    # A word inside a phrase another keyword matched ("message" in "message queue")
+                    # counts for less: the person asked for the phrase.
+                    damp = 0.4 if cells <= phrase_cells else 1.0
+                    for pid, w in hits.items():
+                        if cells & credited[pid]:
+                            continue
+                        credited[pid] |= cells
+                        scores[pid] += w * (1 + 0.25 * (n - 1)) * damp
+                        why[pid].append(phrase)
+                    if n > 1:
+                        phrase_cells |= cells
+                        phrase_spans.append((i, i + n))
+                    if longest is None or n > longest[1] - longest[0]:
+                        longest = (i, i + n)
+                    break
+        # Multi-word keywords in another order or with words between: "signing container images"
+        # finds "image signing". Credited a little below an in-order phrase.
+        present = {stems[i]: i for i in range(len(toks))}
+        for st in list(present):
+            for bag, key in idx.need_bags.get(st, ()):
+                if not bag <= present.keys():
+                    continue
+                cells = {present[t] for t in bag}
+                if cells <= covered:
+                    continue
+                for pid, w in idx.need[key].items():
+                    if cells & credited[pid]:
+                        continue
+                    credited[pid] |= cells
+                    scores[pid] += w * (1 + 0.2 * (len(bag) - 1))
+                    why[pid].append(key if key.isascii() is False else " ".join(sorted(bag)))
+        # Single words of longer keywords, weakly: "security" leans towards "kubernetes security".
+        strong = bool(scores)
+        weak: set[str] = set()
+        for i, st in enumerate(stems):
+            if i in covered:
+                continue
+            for key in (st, strip_particle(toks[i])):
+                hits = idx.need_words.get(key) if key else None
+                if not hits:
+                    continue
+                for pid, w in hits.items():
+                    if i in credited[pid]:
+                        continue
+                    credited[pid].add(i)
+                    scores[pid] += w
+                    why[pid].append(toks[i] if key == st else key)
+                    weak.add(pid)
+                break
+        step = max(steps, key=lambda s: (steps[s], -s)) if steps else None
+        need_cells = set().union(*credited.values()) if credited else set()
+        return NeedHits(dict(why), dict(scores), step, longest, need_cells, phrase_spans, strong)
+
+    def _category(self, toks: list[str]) -> tuple[str | None, tuple[int, int] | None]:
+        words = self.index.category_words
+        for n in (2, 1):
+            for i in range(len(toks) - n + 1):
+                key = "".join(toks[i:i + n])
+                stripped = strip_particle(toks[i + n - 1])
+                for k in (key, "".join(toks[i:i + n - 1]) + stripped if stripped else None):
+                    if k and k in words:
+                        return words[k], (i, i + n)
+        return None, None
+
+    @staticmethod
+    def _cues(low: str, toks: list[str]) -> set[str]:
+        cues: set[str] = set()
+        tokset = set(toks) | {strip_particle(t) or t for t in toks}
+        if tokset & HELP_WORDS or _HELP_RE.search(low):
+            cues.add("help")
+        if tokset & COMPARE_WORDS:
+            cues.add("compare")
+        if tokset & COMPARE_JOINERS or any(t.endswith(("랑", "와", "과", "하고")) for t in toks):
+            cues.add("joiner")
+        if (tokset & RECOMMEND_WORDS or _RECOMMEND_RE.search(low)
+                or any(t.startswith(RECOMMEND_PREFIXES_KO) for t in toks)):
+            cues.add("recommend")
+        if tokset & LIST_WORDS:
+            cues.add("list")
+        if _TRAIL_RE.search(low):
+            cues.add("trail")
+        if _LIST_RE.search(low):
+            cues.add("list-cncf")
+        return cues
+
