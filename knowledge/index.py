@@ -48,7 +48,7 @@ class Index:
     step_words: dict[str, set[int]] = field(default_factory=dict)
     category_words: dict[str, str] = field(default_factory=dict)
     vocabulary: set[str] = field(default_factory=set)  # every token some name or keyword uses
-    _pools: dict[int, list[str]] = field(default_factory=dict)
+    _pools: dict[tuple[int, str], list[str]] = field(default_factory=dict)
     _fuzzy_memo: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
     # -- exact and fuzzy names ------------------------------------------------------------------
@@ -92,10 +92,13 @@ class Index:
         n = len(comparable)
         if n < MIN_FUZZY_LEN - 1:
             return []
-        pool = self._pool(n)
-        if not pool:
-            return []
-        found = process.extract(comparable, pool, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=limit + 2)
+        # Typos keep a name's first letter (jamo, in Korean) far more often than not: look there
+        # first, and across all names only for long words, where a first-letter slip still shows.
+        found = process.extract(comparable, self._pool(n, comparable[0]), scorer=fuzz.ratio,
+                                score_cutoff=FUZZY_CUTOFF, limit=limit + 2)
+        if not found and n >= 7:
+            found = process.extract(comparable, self._pool(n), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF,
+                                    limit=limit + 2)
         out: list[tuple[str, float]] = []
         seen: set[str] = set()
         for cand, score, _ in found:
@@ -105,14 +108,14 @@ class Index:
                 out.append((key, score))
         return out[:limit]
 
-
-    def _pool(self, n: int) -> list[str]:
-        """Names long enough to reach the cutoff against a string of length n (Indel ratio bound)."""
-        pool = self._pools.get(n)
+    def _pool(self, n: int, first: str = "") -> list[str]:
+        """Names long enough to reach the cutoff against a string of length n (Indel ratio bound),
+        only those starting with `first` when it is given."""
+        pool = self._pools.get((n, first))
         if pool is None:
             pool = [k for length in range(max(MIN_FUZZY_LEN, int(n * 0.6)), int(n * 1.67) + 2)
-                    for k in self.fuzzy_keys.get(length, ())]
-            self._pools[n] = pool
+                    for k in self.fuzzy_keys.get(length, ()) if not first or k[0] == first]
+            self._pools[(n, first)] = pool
         return pool
 
 

@@ -182,6 +182,8 @@ class Reader:
             overlap = sum(1 for k in range(i, j) if k in covered)
             if j - i > 3 or overlap == j - i or self._is_common(toks[i:j]) or (j - i == 3 and len(key) < 12):
                 continue
+            if j - i > 1 and all(t in idx.vocabulary for t in toks[i:j]):
+                continue  # known words that are no name together are not a typo of one
             hits = idx.fuzzy(key)
             if not hits:
                 continue
