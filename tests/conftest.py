@@ -27,3 +27,23 @@ def landscape_yml() -> Path:
     if not LANDSCAPE.exists():
         pytest.skip(f"the CNCF landscape file is not at {LANDSCAPE}")
     return LANDSCAPE
+
+
+@pytest.fixture(scope="module")
+def harness(engine):
+    """A running server (real HTTP, fake Slack at the edge) shared by the tests of a module."""
+    from tests.handlers.harness import Harness
+
+    h = Harness(engine)
+    yield h
+    h.close()
+
+
+@pytest.fixture
+def slack(harness):
+    """The harness with the fake's record and the services' memory cleared for one test."""
+    harness.fake.reset()
+    harness.services.questions.clear()
+    harness.services.ran.clear()
+    harness.services.langs.clear()
+    return harness

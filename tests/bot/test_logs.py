@@ -191,15 +191,6 @@ def test_plain_words_are_left_alone(restore_logging):
 
 # -- one line per request -------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def harness(engine):
-    from tests.handlers.harness import Harness
-
-    h = Harness(engine)
-    yield h
-    h.close()
-
-
 def request_lines(stream: io.StringIO, count: int, timeout: float = 10.0) -> list[dict]:
     deadline = time.monotonic() + timeout
     while True:

@@ -7,21 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.handlers.harness import Harness, wait_metric
-
-
-@pytest.fixture(scope="module")
-def server(engine):
-    h = Harness(engine)
-    yield h
-    h.close()
-
-
-@pytest.fixture
-def slack(server):
-    server.fake.reset()
-    server.services.questions.clear()
-    return server
+from tests.handlers.harness import wait_metric
 
 
 def command_body(slack, text: str | bytes, rid: str = "r1") -> bytes:
