@@ -14,21 +14,9 @@ from .deps import Deps, log
 
 HOME_MAX_BLOCKS = 100
 
-WORDS = {
-    "title": ("CNCF bot", "CNCF 봇"),
-    "how": ("*How to ask*\nType `/cncf` and a question anywhere, @mention me in a channel (I answer in a thread) "
-            "or send me a direct message. English and Korean both work.",
-            "*물어보는 방법*\n어디서든 `/cncf 질문`을 입력하거나, 채널에서 저를 @멘션하거나(스레드로 답해요), "
-            "DM을 보내세요. 한국어와 영어 모두 돼요."),
-    "potd": ("Project of the day", "오늘의 프로젝트"),
-    "no_potd": ("No project of the day yet today.", "오늘은 아직 오늘의 프로젝트가 없어요."),
-    "details": ("Details", "자세히"),
-    "trail": ("Cloud Native Trail Map", "클라우드 네이티브 트레일 맵"),
-}
-
-
 def w(key: str, lang: str) -> str:
-    return WORDS[key][1 if lang == "ko" else 0]
+    """Home-tab words live with the others in knowledge.i18n (keys home.*)."""
+    return t("trail.title" if key == "trail" else f"home.{key}", lang)
 
 
 def register(app, deps: Deps) -> None:

@@ -60,6 +60,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                   "CNCF의 모든 프로젝트(졸업, 인큐베이팅, 샌드박스, 아카이브), CNCF 랜드스케이프의 나머지 항목, "
                   "클라우드 네이티브 개념과 트레일 맵을 한국어와 영어로 알려 드려요."),
     "help.examples": ("Examples", "예시"),
+    "home.title": ("CNCF bot", "CNCF 봇"),
+    "home.how": ("*How to ask*\nType `/cncf` and a question anywhere, @mention me in a channel (I answer in a thread) "
+                 "or send me a direct message. English and Korean both work.",
+                 "*물어보는 방법*\n어디서든 `/cncf 질문`을 입력하거나, 채널에서 저를 @멘션하거나(스레드로 답해요), "
+                 "DM을 보내세요. 한국어와 영어 모두 돼요."),
+    "home.potd": ("Project of the day", "오늘의 프로젝트"),
+    "home.no_potd": ("No project of the day yet today.", "오늘은 아직 오늘의 프로젝트가 없어요."),
+    "home.details": ("Details", "자세히"),
     "source.credit": ("Facts: CNCF Landscape (CC-BY-4.0), data of {date}.",
                       "사실 정보: CNCF 랜드스케이프(CC-BY-4.0), {date} 기준."),
 }
