@@ -181,5 +181,9 @@ def import_landscape(src: Path, facts_path: Path, commit: str = "") -> ImportRep
         loaded = yaml.load(facts_path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         old = (loaded or {}).get("entries") or []
     report = diff_facts(old, new)
-    facts_path.write_text(dump_facts(new, data_date(new), commit), encoding="utf-8")
+    try:
+        facts_path.write_text(dump_facts(new, data_date(new), commit), encoding="utf-8")
+    except OSError as exc:
+        raise KnowledgeError(f"{facts_path}: cannot write: {exc.strerror or exc} "
+                             f"(is {facts_path.parent} the knowledge data folder?)") from exc
     return report

@@ -77,6 +77,8 @@ def test_knowledge_import_prints_changes(landscape_yml: Path, tmp_path: Path):
     assert "0 added, 0 removed, 0 changed" in p.stdout.decode()
     p = run("knowledge", "import", str(tmp_path / "missing.yml"), "--data-dir", str(data))
     assert p.returncode == 1 and "cannot read" in p.stderr.decode()
+    p = run("knowledge", "import", str(landscape_yml), "--data-dir", str(tmp_path / "no-such-folder"))
+    assert p.returncode == 1 and "cannot write" in p.stderr.decode() and "Traceback" not in p.stderr.decode()
 
 
 def test_version():
