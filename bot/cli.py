@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "bot.commands.db",
     "bot.commands.potd",
     "bot.commands.doctor",
+    "bot.commands.eval",
 )
 
 

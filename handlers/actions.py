@@ -86,7 +86,7 @@ def answer_from_value(deps: Deps, data: dict) -> tuple[Answer | None, int]:
     """The answer a button's value asks for, and the list offset to show it from.
 
     Values: {"k": project|concept|step, "id"} (open), {"a", "b"} (compare),
-    {"m", "c", "o"} (list page); each with "l", the language of the card it came from.
+    {"m", "c", "o"} and for date lists "y", "t" (list page); each with "l", the language of the card it came from.
     """
     lang = lang_of(data)
     engine = deps.engine
@@ -103,7 +103,9 @@ def answer_from_value(deps: Deps, data: dict) -> tuple[Answer | None, int]:
         offset = data["o"] if isinstance(data["o"], int) and 0 < data["o"] < 10_000 else 0
         maturity = data.get("m") if isinstance(data.get("m"), str) else None
         category = data.get("c") if isinstance(data.get("c"), str) else None
-        return engine.list_answer(maturity, category, lang), offset
+        year = data.get("y") if isinstance(data.get("y"), int) and 1990 < data["y"] < 3000 else None
+        transition = data.get("t") if isinstance(data.get("t"), str) else None
+        return engine.list_answer(maturity, category, lang, year=year, transition=transition), offset
     return None, 0
 
 

@@ -12,7 +12,7 @@ import json
 from knowledge.i18n import HELP_EXAMPLES, maturity_label, t
 from knowledge.loader import Catalog
 from knowledge.model import Answer, Entry
-from knowledge.render_text import dates_line, item_name, list_filters, project_path
+from knowledge.render_text import dates_line, fact_line, item_name, list_filters, project_path
 from knowledge.text import first_sentence
 
 PAGE_SIZE = 20
@@ -191,7 +191,8 @@ def list_card(a: Answer, catalog: Catalog, offset: int = 0) -> list[dict]:
     blocks.append(context(f"{offset + 1}–{end} / {len(a.projects)}"))
     if end < len(a.projects):
         more = "더 보기" if lang == "ko" else "More"
-        blocks.append(actions([button(more, A_MORE, value({"m": a.maturity, "c": a.category, "o": end, "l": lang}))],
+        blocks.append(actions([button(more, A_MORE, value({"m": a.maturity, "c": a.category, "o": end, "l": lang,
+                                                                **({"y": a.year, "t": a.transition} if a.transition else {})}))],
                               block_id=f"list:{end}"))
     blocks.append(credit(catalog, lang))
     return blocks
@@ -278,6 +279,8 @@ def render_blocks(a: Answer, catalog: Catalog, offset: int = 0) -> list[dict]:
 def _render_blocks(a: Answer, catalog: Catalog, offset: int = 0) -> list[dict]:
     if a.did_you_mean:
         blocks = did_you_mean_card(a)
+    elif a.intent == "project" and a.projects and a.fact:
+        blocks = [section(f"*{esc(fact_line(a, a.lang))}*")] + project_card(a.projects[0], a.lang, catalog)
     elif a.intent == "project" and a.projects:
         blocks = project_card(a.projects[0], a.lang, catalog)
     elif a.intent == "compare" and a.comparison:

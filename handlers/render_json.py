@@ -30,6 +30,12 @@ def answer_json(a: Answer, catalog: Catalog, with_blocks: bool = True) -> dict:
         "maturity": a.maturity,
         "category": a.category,
         "did_you_mean": a.did_you_mean,
+        # project: the date a question about one step of its life leads with
+        "fact": {"kind": a.fact[0], "date": a.fact[1]} if a.fact else None,
+        # list: a date filter ("graduated in 2024") and a "how many" count
+        "year": a.year,
+        "transition": a.transition,
+        "count": a.count,
         "text": render_text(a, catalog),
         **({"blocks": render_blocks(a, catalog)} if with_blocks else {}),
     }

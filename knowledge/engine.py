@@ -6,38 +6,59 @@ alone, unknown), and fills the Answer.
 """
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from pathlib import Path
+from typing import Callable
 
+from .dates import DATE_FIELD, DateSlots, date_of, filter_by_date, read_dates
 from .index import Target, build_index, key_of, need_key
-from .loader import Catalog, load_catalog
+from .intent import MODEL_FILE, IntentModel, shape_tokens
+from .loader import DATA_DIR, Catalog, load_catalog
 from .model import MATURITY_RANK, Answer, Comparison, ComparisonRow, Entry, Text
 from .reading import CONTEXT_CONCEPTS, CONTEXT_PROJECTS, MAX_RECOMMEND, Match, Reader, Reading
 from .text import first_sentence, strip_particle
 from .vocab import (
     AFTER_WORDS,
     BEFORE_WORDS,
-    COMPARE_JOINERS,
     COMPARE_WORDS,
-    DEFINE_PHRASES,
-    DEFINE_WORDS,
     EXCLUDE_WORDS,
-    FOR_WORDS,
     HELP_WORDS,
-    LIST_ALL_WORDS,
     MATURITY_WORDS,
     PROJECT_WORDS,
     RECOMMEND_WORDS,
-    STATUS_WORDS,
     STOP_EN,
     STOP_KO,
 )
 
+# The policy's two thresholds, chosen on the blind sets F and G (never on the final set H):
+# out of scope when "unknown" is the likeliest label with at least this probability ...
+OUT_OF_SCOPE = 0.5
+# ... or when the likeliest label the evidence allows (a project label needs a name, a
+# comparison two) has less than this.
+FLOOR = 0.15
+
+TRAIL_CONCEPT = "cloud-native-trail-map"  # named like a concept, answered as the trail map
+
+_MODELS: dict[Path, IntentModel] = {}
+
+
+def packaged_model(path: Path = DATA_DIR / MODEL_FILE) -> IntentModel:
+    """The trained intent model, loaded once per process (it never changes while running)."""
+    model = _MODELS.get(path)
+    if model is None:
+        model = _MODELS[path] = IntentModel.load(path)
+    return model
+
 
 class Engine:
-    def __init__(self, catalog: Catalog):
+    def __init__(self, catalog: Catalog, model: IntentModel | None = None,
+                 today: Callable[[], dt.date] = dt.date.today):
         self.catalog = catalog
         self.index = build_index(catalog)
         self.reader = Reader(self.index)
+        self.model = model or packaged_model()
+        self.today = today  # "this year", "last year": the clock is the only input besides the text
 
     @classmethod
     def load(cls, data_dir: Path | str | None = None) -> "Engine":
@@ -48,7 +69,12 @@ class Engine:
 
     # -- answering -------------------------------------------------------------------------------
     def ask(self, question: str, lang: str | None = None) -> Answer:
-        """Answer a question; `lang` ('en'/'ko') overrides the language the question is in."""
+        """Answer a question; `lang` ('en'/'ko') overrides the language the question is in.
+
+        A pipeline of stages that each do one thing: the reader finds names, needs and slots;
+        the question is shaped (names replaced by their kind) and the intent classifier gives a
+        probability to each kind of question; decide() turns those and the evidence into one
+        intent; a builder fills the Answer."""
         r = self.read(question)
         if lang in ("en", "ko"):
             r.lang = lang
@@ -59,110 +85,120 @@ class Engine:
         # A guessed name whose words are a need phrase is the need: "multi-cluster management".
         r.matches = [m for m in r.matches if m.exact or not r.strong_need
                      or not set(range(*m.span)) <= r.need_cells]
+        slots = read_dates(r.text.lower(), r.toks, self.today())
+        p = self.model.probabilities(*self.shape(r, slots))
+        return self.decide(a, r, p, slots)
+
+    def shape(self, r: Reading, slots: DateSlots) -> tuple[list[str], tuple[str, ...]]:
+        """The question as the classifier reads it: names replaced by their kind, and tags of the
+        evidence the reader found (how many names of each kind, needs, filters, dates)."""
+        def kind(m: Match) -> str:
+            if m.target.id in CONTEXT_PROJECTS:
+                return "kube"
+            if m.target.id == TRAIL_CONCEPT:
+                return "trail"
+            return m.target.kind
+
+        spans = [(m.span, kind(m)) for m in r.matches]
+        kinds = [k for _, k in spans]
+        tags = [f"{k}{min(kinds.count(k), 3)}" for k in dict.fromkeys(kinds)]
+        tags += [t for t, on in (("need", r.strong_need and bool(r.need_scores)), ("weakneed", bool(r.need_scores)),
+                                 ("category", r.category is not None), ("maturity", r.maturity is not None),
+                                 ("year", slots.year is not None), ("recent", slots.newest),
+                                 ("transition", slots.transition is not None), ("trail", "trail" in r.cues),
+                                 ("step", r.step is not None), ("fuzzy", any(not m.exact for m in r.matches)),
+                                 ("nothing", not r.matches and not r.need_scores and r.category is None)) if on]
+        n = len(r.toks)
+        tags.append("len" + ("1" if n == 1 else "3" if n <= 3 else "8" if n <= 8 else "20" if n <= 20 else "long"))
+        return shape_tokens(r.toks, spans), tuple(tags)
+
+    def shape_question(self, question: str) -> tuple[list[str], tuple[str, ...]]:
+        """What the classifier reads for a question: the same shaping in training and answering."""
+        r = self.read(question)
+        r.matches = [m for m in r.matches if m.exact or not r.strong_need
+                     or not set(range(*m.span)) <= r.need_cells]
+        return self.shape(r, read_dates(r.text.lower(), r.toks, self.today()))
+
+    def decide(self, a: Answer, r: Reading, p: dict[str, float], slots: DateSlots) -> Answer:
         excluded = {m.target.id for m in r.matches if self._excluded(m, r)}
-        if excluded:  # "policies in plain yaml rather than rego": Rego's project is not the subject
-            r.matches = [m for m in r.matches if m.target.id not in excluded]
         concepts = [m for m in r.matches if m.target.kind == "concept"]
+        concepts.sort(key=lambda m: (m.target.id in CONTEXT_CONCEPTS, m.span))  # "CNCF에서 TAG가 뭐예요": TAG
         projects = [m for m in r.matches if m.target.kind in ("project", "entry")]
-        projects = [m for m in projects if m.target.kind == "project" or self._about_entry(m, r)]
-        cncf = [m for m in projects if m.target.kind == "project"]
+        # Kubernetes is the ground most questions stand on: another name is the subject first.
+        subjects = sorted(projects, key=lambda m: (m.target.id in CONTEXT_PROJECTS, m.target.id in excluded,
+                                                   m.target.kind != "project", m.span))
         ents = sorted(projects + concepts, key=lambda m: m.span)
+        stages = self._stage_concepts(r)
+        need = (r.strong_need and bool(r.need_scores)) or r.category is not None
+        feasible = {
+            "project": bool(projects), "fact": bool(projects), "alternative": bool(projects),
+            "compare": len({m.target.id for m in ents}) >= 2 or len(stages) >= 2,
+            "recommend": need, "list": True, "datelist": slots.any, "count": True, "trailmap": True,
+            "concept": bool(concepts), "help": True, "unknown": True,
+        }
+        in_domain = bool(r.matches or need or r.maturity or r.step is not None or "trail" in r.cues
+                         or slots.transition or set(r.toks) & PROJECT_WORDS)
+        top = max(p, key=p.get)
+        choice = max((k for k in p if feasible[k]), key=p.get)
+        if (top == "unknown" and p[top] >= OUT_OF_SCOPE) or p[choice] < FLOOR or (
+                not in_domain and choice != "help"):
+            choice = "unknown"
+        a.scores = {k: round(v, 3) for k, v in sorted(p.items(), key=lambda kv: -kv[1])[:3]}
+
         # A maturity word inside a concept's name ("sandbox stage") is not a list filter.
         maturity = r.maturity
-        if any(m.span[0] <= r.maturity_pos < m.span[1] for m in concepts) and not set(r.toks) & PROJECT_WORDS:
+        if any(m.span[0] <= r.maturity_pos < m.span[1] for m in concepts):
             maturity = None
-
-        if "help" in r.cues and not any(m.exact for m in ents) and not r.strong_need:
-            a.intent = "help"
-            return a
-        if "trail" in r.cues or (r.step is not None and not ents):
-            return self._trailmap(a, r)
-        stages = self._stage_concepts(r)
-        if "compare" in r.cues and len(stages) >= 2 and not projects:
-            return self.compare_answer(stages, a.lang)  # "difference between sandbox and incubating"
-        if len(ents) >= 2 and ("compare" in r.cues or (self._joined(ents, r) and ("recommend" not in r.cues
-                                                                                   or len(projects) >= 2))):
-            return self._compare(a, ents)
-        if not cncf and (maturity or (r.category and ("list" in r.cues or "list-cncf" in r.cues)
-                                      and ("recommend" not in r.cues or "list-cncf" in r.cues))
-                         or self._asks_for_all(r)):
-            r.maturity = maturity
-            return self._list(a, r)
-        if "recommend" in r.cues and (r.strong_need or r.category) and not (cncf and "compare" in r.cues):
-            return self._recommend(a, r, exclude=excluded)
-        served = self._served_by_need(ents, r)
-        if served is not None:  # "long term storage for prometheus": a need *for* a project
-            return self._recommend(a, r, exclude={served.target.id})
-        if projects and not projects[0].confident and r.need_scores.get(projects[0].target.id):
-            projects[0].exact = True  # "jeager tracing": a weak name backed by its own need words
-        concepts.sort(key=lambda m: m.target.id in CONTEXT_CONCEPTS)  # "CNCF에서 TAG가 뭐예요": TAG
-        if projects and concepts and concepts[0].confident and (projects[0].target.id in CONTEXT_PROJECTS
-                                                                or not projects[0].confident):
-            if (projects[0].target.id in CONTEXT_PROJECTS and r.strong_need
-                    and not self._defines(r, concepts[0])):
-                return self._recommend(a, r)  # "serverless platform on top of k8s"
-            projects = []  # "kubernetes SIGs?", "what is a CRD in kubernetes": the concept is the subject
-        if projects:
-            main = projects[0]
-            if (main.target.kind == "entry" and r.strong_need and not self._defines(r, main)
-                    and any(m.target.id in CONTEXT_PROJECTS for m in r.matches)):
-                return self._recommend(a, r)  # "run postgres on kubernetes": a CNCF project for it
-            if (main.target.kind == "project" and r.strong_need and self._needs_point_elsewhere(main, r)
-                    and (main.target.id in CONTEXT_PROJECTS or not self._about_project(r, main))):
-                return self._recommend(a, r)
+        if choice in ("project", "fact"):
+            main = subjects[0]
             if not main.confident:
                 if self._leftovers(r, count_needs=True):  # "how tall is mount everest": not about OpenEverest
                     a.hint = "unknown"
                     return a
                 return self._did_you_mean(a, main)
-            return self._project(a, main, projects)
-        if concepts:
+            self._project(a, main, projects)
+            if choice == "fact":
+                self._fact(a, r, slots)
+            return a
+        if choice == "compare":
+            if len(stages) >= 2 and len({m.target.id for m in ents}) < 2:
+                return self.compare_answer(stages, a.lang)  # "difference between sandbox and incubating"
+            return self._compare(a, ents)
+        if choice == "alternative":
+            return self._alternatives(a, subjects[0])
+        if choice == "recommend":
+            named = {m.target.id for m in projects if m.exact}
+            return self._recommend(a, r, exclude=excluded | named)
+        if choice in ("list", "datelist", "count"):
+            r.maturity = maturity
+            self._list(a, r)
+            if choice == "datelist" or (choice == "count" and slots.any):
+                self._date_filter(a, r, slots)
+            if choice == "count":
+                a.count = len(a.projects)
+            return a
+        if choice == "trailmap":
+            return self._trailmap(a, r)
+        if choice == "concept":
             main = concepts[0]
-            ns = r.need_span
-            if ns and ns[0] <= main.span[0] and main.span[1] <= ns[1] and (
-                    ns[1] - ns[0] > main.span[1] - main.span[0] or not main.exact):
-                # "cost monitoring": a need that contains a concept; "internal developer portal":
-                # a need named exactly beats a concept guessed fuzzily
-                return self._recommend(a, r)
-            outside = [i for i in r.need_cells if not any(c.span[0] <= i < c.span[1] for c in concepts)]
-            if outside and not self._defines(r, main):
-                return self._recommend(a, r)  # "autoscale pods based on kafka queue length"
             if not main.confident:
                 return self._did_you_mean(a, main)
             a.intent = "concept"
             a.concept = self.catalog.concepts[main.target.id]
             a.projects = [self.catalog.entries[p] for p in a.concept.related_projects if p in self.catalog.entries]
             return a
-        if r.strong_need or r.category:
-            return self._recommend(a, r, exclude=excluded)
-        if "help" in r.cues:
+        if choice == "help":
             a.intent = "help"
             return a
         a.intent = "unknown"
         a.hint = "unknown"
         return a
 
-    def _about_project(self, r: Reading, m: Match) -> bool:
-        """'what does CoreDNS actually do?', 'what maturity level is Crossplane at?': about it."""
-        return self._defines(r, m) or r.maturity is not None or bool(set(r.toks) & STATUS_WORDS)
-
     @staticmethod
     def _excluded(m: Match, r: Reading) -> bool:
         before = r.toks[max(0, m.span[0] - 2):m.span[0]]
         after = r.toks[m.span[1]:m.span[1] + 1]
         return bool(set(before) & EXCLUDE_WORDS) or bool(set(after) & {"말고", "대신", "제외"})
-
-    @staticmethod
-    def _joined(ents: list[Match], r: Reading) -> bool:
-        """Two names side by side with a joiner between ('istio or linkerd', 'argo랑 flux'),
-        not any two names in a long sentence that happens to contain 'and'."""
-        for a_, b_ in zip(ents, ents[1:]):
-            between = r.toks[a_.span[1]:b_.span[0]]
-            last = r.toks[a_.span[1] - 1]
-            if (len(between) == 1 and between[0] in COMPARE_JOINERS) or (
-                    not between and last.endswith(("랑", "와", "과", "하고", "이랑"))):
-                return True
-        return False
 
     def _leftovers(self, r: Reading, count_needs: bool = False) -> list[str]:
         """Content words no name (nor, unless count_needs, need) or cue accounts for."""
@@ -177,44 +213,70 @@ class Engine:
             out.append(t)
         return out
 
-    def _about_entry(self, m: Match, r: Reading) -> bool:
-        """A non-CNCF entry counts only when the question is about it: "what's the stock price
-        of apple" names the company Apple, but is not a question about the landscape."""
-        e = self.catalog.entries[m.target.id]
-        # A member company is named alone ("what is NEAR"); a product may come with one more word.
-        allowed = 0 if e.category == "CNCF Members" else 1
-        return m.exact and len(self._leftovers(r)) <= allowed
-
-    @staticmethod
-    def _defines(r: Reading, m: Match) -> bool:
-        """Is this a request for a definition ("what is", "explain", "뭐야", "X란")?"""
-        if set(r.toks) & DEFINE_WORDS or any(p in r.text.lower() for p in DEFINE_PHRASES):
-            return True
-        last = r.toks[m.span[1] - 1] if m.span[1] else ""
-        return last.endswith(("란", "이란", "이란게", "란게"))
-
     def _stage_concepts(self, r: Reading) -> list[str]:
         """The maturity levels a question names, as the concepts that explain them."""
         seen = dict.fromkeys(MATURITY_WORDS[t] for t in r.toks if t in MATURITY_WORDS)
         return [f"concept:{m}-stage" for m in seen if f"{m}-stage" in self.catalog.concepts]
 
-    @staticmethod
-    def _asks_for_all(r: Reading) -> bool:
-        toks = set(r.toks)
-        return bool(toks & LIST_ALL_WORDS) and bool(toks & PROJECT_WORDS)
+    def _fact(self, a: Answer, r: Reading, slots: DateSlots) -> None:
+        """The one-line fact a question about a project's dates asks for: the step of its life it
+        names ("when did argo graduate"), else the step that gave it its current maturity."""
+        e = a.projects[0]
+        kind = slots.transition or r.maturity
+        if kind == "sandbox":
+            kind = "accepted"
+        if kind not in DATE_FIELD:
+            kind = {"graduated": "graduated", "incubating": "incubating", "archived": "archived"}.get(
+                e.maturity or "", "accepted")
+        a.fact = (kind, date_of(e, kind))
 
-    def _served_by_need(self, ents: list[Match], r: Reading) -> Match | None:
-        """The name after "for"/"위한" when the words before it name a need another project serves."""
-        if not r.need_scores:
-            return None
-        for m in ents:
-            before = r.toks[m.span[0] - 1] if m.span[0] > 0 else ""
-            after = r.toks[m.span[1]] if m.span[1] < len(r.toks) else ""
-            if before in FOR_WORDS or after in ("위한", "용"):
-                others = {p: s for p, s in r.need_scores.items() if p != m.target.id}
-                if others and max(others.values()) > r.need_scores.get(m.target.id, 0.0):
-                    return m
-        return None
+    def _date_filter(self, a: Answer, r: Reading, slots: DateSlots) -> None:
+        """Narrow a list to what happened in a year, newest first: "graduated in 2024"."""
+        a.transition = slots.transition or (r.maturity if r.maturity in DATE_FIELD else None) or "accepted"
+        a.year = slots.year
+        a.newest = True
+        pool = a.projects
+        if r.maturity and r.maturity != a.transition and r.maturity != "sandbox":
+            a.maturity = r.maturity  # "incubating projects that joined in 2023"
+        elif r.maturity == "sandbox":
+            pool = [e for e in pool if e.maturity == "sandbox"]
+            a.maturity = "sandbox"
+        else:
+            pool = [e for e in self.catalog.projects if r.category is None or in_category(e, r.category)]
+            a.maturity = a.transition if a.transition != "accepted" else None
+        a.projects = filter_by_date(pool, DateSlots(slots.year, a.transition, True))
+
+    def _alternatives(self, a: Answer, main: Match) -> Answer:
+        """Projects that serve what `main` serves, its successor first where the catalog names one."""
+        a.intent = "recommend"
+        e = self.catalog.entries[main.target.id]
+        scores: dict[str, float] = defaultdict(float)
+        why: dict[str, list[str]] = defaultdict(list)
+        for i, succ in enumerate(e.replaced_by):
+            scores[succ] += 100.0 - i
+            why[succ].append("successor")
+        for kw in (*e.keywords.en, *e.keywords.ko):
+            for pid, w in self.index.need.get(need_key(kw), {}).items():
+                scores[pid] += w
+                why[pid].append(kw)
+        paths = {(e.category, e.subcategory), *e.other_paths}
+        for o in self.catalog.projects:
+            if {(o.category, o.subcategory), *o.other_paths} & paths:
+                scores[o.id] += 1.0
+        ranked = [self.catalog.entries[p] for p in scores if p != e.id and p in self.catalog.entries
+                  and self.catalog.entries[p].is_cncf and self.catalog.entries[p].maturity != "archived"]
+        if not ranked:
+            a.intent, a.hint = "unknown", "unknown"
+            return a
+        ranked.sort(key=lambda o: (-scores[o.id], MATURITY_RANK[o.maturity or "sandbox"], o.name.lower()))
+        a.projects = ranked[:MAX_RECOMMEND]
+        a.instead_of = e.id
+        a.need = e.name
+        for o in a.projects:
+            words = [w for w in why.get(o.id, []) if w != "successor"]
+            a.reasons[o.id] = self._reason(o, words, None, a.lang, successor="successor" in why.get(o.id, []),
+                                           of=e.name)
+        return a
 
     # -- direct answers, for buttons and menus that already know what they want -------------------
     def project_answer(self, entry_id: str, lang: str) -> Answer:
@@ -254,20 +316,14 @@ class Engine:
             return a
         return self._compare(a, matches)
 
-    def list_answer(self, maturity: str | None, category: str | None, lang: str) -> Answer:
+    def list_answer(self, maturity: str | None, category: str | None, lang: str, year: int | None = None,
+                    transition: str | None = None) -> Answer:
         a = Answer(intent="list", lang=lang, question="list")  # type: ignore[arg-type]
         r = Reading("list", lang, [], [], {}, {}, category, maturity, None, None, {"list"})
-        return self._list(a, r)
-
-    def _needs_point_elsewhere(self, main: Match, r: Reading) -> bool:
-        """'backup kubernetes clusters' names Kubernetes, but the need (backup) is Velero's."""
-        if main.target.id in CONTEXT_PROJECTS:
-            # Kubernetes is the ground everything else stands on: "backup kubernetes clusters",
-            # "monitor k8s" ask for a tool *for* it. Only its own-need words keep the card.
-            others = {p: s for p, s in r.need_scores.items() if p != main.target.id}
-            return bool(others) and max(others.values()) >= r.need_scores.get(main.target.id, 0.0) * 0.5
-        best = max(r.need_scores.values())
-        return r.need_scores.get(main.target.id, 0.0) < 0.5 * best
+        self._list(a, r)
+        if transition in DATE_FIELD:  # a page of a date list: the same filter again
+            self._date_filter(a, r, DateSlots(year, transition, True))
+        return a
 
     def _project(self, a: Answer, main: Match, projects: list[Match]) -> Answer:
         a.intent = "project"
@@ -363,10 +419,13 @@ class Engine:
             a.reasons[e.id] = self._reason(e, why.get(e.id, []), step, a.lang)
         return a
 
-    def _reason(self, e: Entry, words: list[str], step: int | None, lang: str) -> str:
+    def _reason(self, e: Entry, words: list[str], step: int | None, lang: str, successor: bool = False,
+                of: str = "") -> str:
         words = list(dict.fromkeys(w for w in words if not w.startswith("[")))
         cats = [w[1:-1] for w in dict.fromkeys(why for why in words if why.startswith("["))]
         parts = []
+        if successor:
+            parts.append(f"{of}의 후속 프로젝트" if lang == "ko" else f"the successor of {of}")
         if words:
             quoted = ", ".join(f"“{w}”" for w in words[:3])
             parts.append(f"{quoted} 관련" if lang == "ko" else f"matches {quoted}")

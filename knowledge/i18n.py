@@ -35,6 +35,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "recommend.title": ("Recommended for “{need}”", "“{need}”에 추천하는 프로젝트"),
     "recommend.intro": ("Ranked by how well they match, graduated before incubating before sandbox:",
                         "얼마나 잘 맞는지, 그리고 졸업 > 인큐베이팅 > 샌드박스 순으로 골랐습니다:"),
+    "fact.done": ("{name} {verb} on {date}.", "{name}은(는) {date}에 {verb_ko}."),
+    "fact.not_yet": ("{name} has not {verb}: it is {maturity} now{since}.",
+                     "{name}은(는) 아직 {verb_ko_not} 않았습니다. 현재 {maturity} 단계입니다{since}."),
+    "fact.since": (" (accepted {date})", " (합류 {date})"),
+    "fact.filter": ("{verb} in {year}", "{year}년 {verb_ko}"),
+    "fact.filter_any": ("{verb}, newest first", "{verb_ko}, 최신순"),
     "list.title": ("{count} CNCF projects{filters}", "CNCF 프로젝트 {count}개{filters}"),
     "list.none": ("No CNCF project matches{filters}.", "조건{filters}에 맞는 CNCF 프로젝트가 없습니다."),
     "trail.title": ("Cloud Native Trail Map", "클라우드 네이티브 트레일 맵"),
@@ -78,6 +84,18 @@ HELP_EXAMPLES: dict[str, tuple[str, ...]] = {
     "ko": ("쿠버네티스가 뭐야?", "예거 vs 오픈트레이싱", "트레이싱 도구 추천", "졸업한 프로젝트 알려줘",
            "트레일 맵 7단계", "서비스 메시란?"),
 }
+
+
+# One step of a project's life, as a verb: (English, Korean past, Korean negative stem).
+FACT_VERBS = {
+    "accepted": ("joined the CNCF", "CNCF에 합류했습니다", "합류하지"),
+    "incubating": ("moved to incubating", "인큐베이팅 단계가 되었습니다", "인큐베이팅 단계가 되지"),
+    "graduated": ("graduated", "졸업했습니다", "졸업하지"),
+    "archived": ("was archived", "아카이브되었습니다", "아카이브되지"),
+}
+# The same verbs as list filters: "graduated in 2024" / "2024년 졸업".
+FILTER_VERBS = {"accepted": ("joined", "합류"), "incubating": ("moved to incubating", "인큐베이팅 진입"),
+                "graduated": ("graduated", "졸업"), "archived": ("archived", "아카이브")}
 
 
 def t(key: str, lang: str, **kw: object) -> str:

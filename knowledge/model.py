@@ -154,6 +154,13 @@ class Answer:
     hint: str = ""  # unknown: what to try instead
     trail: list[TrailStep] = field(default_factory=list)  # trailmap: the step(s) shown
     concepts: list[Concept] = field(default_factory=list)  # did-you-mean concept candidates
+    fact: tuple[str, str | None] | None = None  # project: (transition, date) a date question leads with
+    year: int | None = None  # list: the year a date filter keeps
+    transition: str | None = None  # list: the step of life the date filter is on (graduated, ...)
+    newest: bool = False  # list: newest first
+    count: int | None = None  # list: a "how many" question; the count of `projects`
+    instead_of: str | None = None  # recommend: the entry id alternatives were asked for
+    scores: dict[str, float] = field(default_factory=dict)  # the classifier's top labels, for debugging
 
     def render_key(self) -> tuple:
         """Everything a renderer reads from this Answer, as a hashable key: two answers with the
@@ -162,4 +169,5 @@ class Answer:
                 self.concept.id if self.concept else None, self.comparison.id if self.comparison else None,
                 self.comparison.curated if self.comparison else None, self.maturity, self.category,
                 tuple(sorted(self.reasons.items())), self.need, tuple(c.id for c in self.concepts),
-                tuple(s.step for s in self.trail), self.question if self.intent == "recommend" else "")
+                tuple(s.step for s in self.trail), self.question if self.intent == "recommend" else "",
+                self.fact, self.year, self.transition, self.newest, self.count, self.instead_of)

@@ -1,7 +1,7 @@
 """The plain-text rendering of an Answer: for the terminal, the JSON `text` and Slack's fallback."""
 from __future__ import annotations
 
-from .i18n import HELP_EXAMPLES, maturity_label, t
+from .i18n import FACT_VERBS, FILTER_VERBS, HELP_EXAMPLES, maturity_label, t
 from .loader import Catalog
 from .model import Answer, Entry
 from .text import first_sentence
@@ -65,6 +65,8 @@ def _render_text(a: Answer, catalog: Catalog) -> str:
         lines += [f"  • {e.display_name(lang)} ({maturity_label(e.maturity, lang)})" for e in a.projects]
         lines += [f"  • {c.name.get(lang)}" for c in a.concepts]
     elif a.intent == "project" and a.projects:
+        if a.fact:
+            lines.append(fact_line(a, lang))
         lines += project_lines(a.projects[0], lang, catalog)
     elif a.intent == "compare" and a.comparison:
         c = a.comparison
@@ -131,9 +133,26 @@ def trail_lines(a: Answer, catalog: Catalog) -> list[str]:
     return out
 
 
+def fact_line(a: Answer, lang: str) -> str:
+    """The one-line answer to a date question, said before the card: "Argo graduated on 2022-12-06."."""
+    assert a.fact is not None
+    kind, date = a.fact
+    e = a.projects[0]
+    en, ko, ko_not = FACT_VERBS[kind]
+    if date:
+        return t("fact.done", lang, name=e.display_name(lang), verb=en, verb_ko=ko, date=date)
+    since = t("fact.since", lang, date=e.accepted) if e.accepted else ""
+    return t("fact.not_yet", lang, name=e.display_name(lang), verb=en.replace("was ", "been "), verb_ko_not=ko_not,
+             maturity=maturity_label(e.maturity, lang).lower(), since=since)
+
+
 def list_filters(a: Answer, lang: str) -> str:
     parts = []
-    if a.maturity:
+    if a.transition:
+        en, ko = FILTER_VERBS[a.transition]
+        key = "fact.filter" if a.year else "fact.filter_any"
+        parts.append(t(key, lang, verb=en, verb_ko=ko, year=a.year))
+    if a.maturity and a.maturity != a.transition:
         parts.append(maturity_label(a.maturity, lang))
     if a.category:
         parts.append(a.category)

@@ -1,4 +1,5 @@
-"""`cncf-bot knowledge check|import`: validate the data, refresh facts from a landscape.yml."""
+"""`cncf-bot knowledge check|import|train`: validate the data, refresh facts from a landscape.yml,
+retrain the intent classifier."""
 from __future__ import annotations
 
 import argparse
@@ -17,6 +18,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--data-dir", type=Path, default=None, help="a data folder other than the packaged one")
     imp.add_argument("--commit", default="", help="the cncf/landscape commit the file comes from")
     imp.set_defaults(func=run_import)
+    train = ksub.add_parser("train", help="retrain the intent classifier from knowledge/training/*.yaml "
+                                          "(needs scikit-learn: pip install -e '.[train]')")
+    train.add_argument("--out", type=Path, default=None, help="where to write the model (default: the packaged one)")
+    train.add_argument("--cv", action="store_true", help="print 5-fold cross-validation accuracy first")
+    train.set_defaults(func=run_train)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -29,6 +35,22 @@ def run_check(args: argparse.Namespace) -> int:
         for p in exc.problems:
             print(p, file=sys.stderr)
         print(f"knowledge check failed: {len(exc.problems)} problem(s).", file=sys.stderr)
+        return 1
+    from knowledge.engine import packaged_model
+    from knowledge.intent import corpus_digest
+    from knowledge.intent_train import TRAINING_DIR
+
+    try:
+        model = packaged_model()
+    except KnowledgeError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        print("knowledge check failed: the intent model cannot be used.", file=sys.stderr)
+        return 1
+    corpus = sorted(TRAINING_DIR.glob("*.yaml"))
+    if corpus and corpus_digest([f.read_bytes() for f in corpus]) != model.meta.get("corpus"):
+        print(f"knowledge check failed: the intent model was trained on another corpus than {TRAINING_DIR}; "
+              "run `cncf-bot knowledge train`.", file=sys.stderr)
         return 1
     counts = catalog.counts()
     print("knowledge check passed: " + ", ".join(f"{v} {k}" for k, v in counts.items()) +
@@ -55,5 +77,33 @@ def run_import(args: argparse.Namespace) -> int:
         print("The facts were updated, but the curated files now disagree with them:", file=sys.stderr)
         for p in exc.problems:
             print(f"  {p}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from knowledge.engine import Engine
+    from knowledge.errors import KnowledgeError
+    from knowledge.intent import MODEL_FILE
+    from knowledge.intent_train import train
+    from knowledge.loader import DATA_DIR, load_catalog
+
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        print("cncf-bot knowledge train needs scikit-learn: pip install -e '.[train]'", file=sys.stderr)
+        return 2
+    out = args.out or DATA_DIR / MODEL_FILE
+    try:
+        # Shaping needs the reader only, not a model: a corrupt model file must not stop its own rebuild.
+        from knowledge.intent import IntentModel
+        import numpy as np
+        blank = IntentModel(("unknown",), {}, np.zeros(0), np.zeros((0, 1)), np.zeros(1), {})
+        engine = Engine(load_catalog(), model=blank)
+        train(engine.shape_question, out=out, cv=args.cv)
+    except KnowledgeError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        print(f"knowledge train failed: {exc}", file=sys.stderr)
         return 1
     return 0
