@@ -18,7 +18,7 @@ TRANSITION_STEMS = {
     "incubating": ("incubat", "인큐베이"),
     "archived": ("archiv", "retire", "아카이브", "아카이빙", "보관", "은퇴", "퇴역"),
     "accepted": ("accept", "join", "admit", "onboard", "donat", "합류", "채택", "가입", "편입", "승인", "들어온",
-                 "들어간", "입성", "sandbox", "샌드박스"),
+                 "들어간", "들어왔", "들어갔", "들어옴", "입성", "추가된", "추가됐", "sandbox", "샌드박스"),
 }
 THIS_YEAR = ("this year", "올해", "금년", "이번 해", "今年")
 LAST_YEAR = ("last year", "작년", "지난해", "지난 해", "previous year")

@@ -33,12 +33,13 @@ from .vocab import (
 
 # The policy's two thresholds, chosen on the blind sets F and G (never on the final set H):
 # out of scope when "unknown" is the likeliest label with at least this probability ...
-OUT_OF_SCOPE = 0.5
+OUT_OF_SCOPE = 0.6
 # ... or when the likeliest label the evidence allows (a project label needs a name, a
 # comparison two) has less than this.
-FLOOR = 0.15
+FLOOR = 0.2
 
 TRAIL_CONCEPT = "cloud-native-trail-map"  # named like a concept, answered as the trail map
+STAGE_CONCEPTS = frozenset(f"{m}-stage" for m in ("sandbox", "incubating", "graduated", "archived"))
 
 _MODELS: dict[Path, IntentModel] = {}
 
@@ -95,19 +96,25 @@ class Engine:
         def kind(m: Match) -> str:
             if m.target.id in CONTEXT_PROJECTS:
                 return "kube"
+            if m.target.id in CONTEXT_CONCEPTS:
+                return "cncf"
             if m.target.id == TRAIL_CONCEPT:
                 return "trail"
             return m.target.kind
 
-        spans = [(m.span, kind(m)) for m in r.matches]
-        kinds = [k for _, k in spans]
+        # A concept named after a maturity level ("archived CNCF projects", "graduation") stays words:
+        # the same words are list filters, and the classifier tells the two uses apart.
+        spans = [(m.span, kind(m), m.exact) for m in r.matches if m.target.id not in STAGE_CONCEPTS]
+        kinds = [k for _, k, _ in spans]
         tags = [f"{k}{min(kinds.count(k), 3)}" for k in dict.fromkeys(kinds)]
         tags += [t for t, on in (("need", r.strong_need and bool(r.need_scores)), ("weakneed", bool(r.need_scores)),
                                  ("category", r.category is not None), ("maturity", r.maturity is not None),
                                  ("year", slots.year is not None), ("recent", slots.newest),
                                  ("transition", slots.transition is not None), ("trail", "trail" in r.cues),
                                  ("step", r.step is not None), ("fuzzy", any(not m.exact for m in r.matches)),
-                                 ("nothing", not r.matches and not r.need_scores and r.category is None)) if on]
+                                 ("nothing", not r.matches and not r.need_scores and r.category is None),
+                                 ("needself", self._needs_name_itself(r)),
+                                 ("needother", self._needs_point_elsewhere(r))) if on]
         n = len(r.toks)
         tags.append("len" + ("1" if n == 1 else "3" if n <= 3 else "8" if n <= 8 else "20" if n <= 20 else "long"))
         return shape_tokens(r.toks, spans), tuple(tags)
@@ -134,13 +141,12 @@ class Engine:
             "project": bool(projects), "fact": bool(projects), "alternative": bool(projects),
             "compare": len({m.target.id for m in ents}) >= 2 or len(stages) >= 2,
             "recommend": need, "list": True, "datelist": slots.any, "count": True, "trailmap": True,
-            "concept": bool(concepts), "help": True, "unknown": True,
+            "concept": bool(concepts) or bool(stages), "help": True, "unknown": True,
         }
         in_domain = bool(r.matches or need or r.maturity or r.step is not None or "trail" in r.cues
                          or slots.transition or set(r.toks) & PROJECT_WORDS)
-        top = max(p, key=p.get)
-        choice = max((k for k in p if feasible[k]), key=p.get)
-        if (top == "unknown" and p[top] >= OUT_OF_SCOPE) or p[choice] < FLOOR or (
+        choice = max((k for k in p if feasible[k] and k != "unknown"), key=p.get)
+        if (p["unknown"] >= OUT_OF_SCOPE and p["unknown"] > p[choice]) or p[choice] < FLOOR or (
                 not in_domain and choice != "help"):
             choice = "unknown"
         a.scores = {k: round(v, 3) for k, v in sorted(p.items(), key=lambda kv: -kv[1])[:3]}
@@ -165,7 +171,7 @@ class Engine:
                 return self.compare_answer(stages, a.lang)  # "difference between sandbox and incubating"
             return self._compare(a, ents)
         if choice == "alternative":
-            return self._alternatives(a, subjects[0])
+            return self._alternatives(a, r, subjects[0])
         if choice == "recommend":
             named = {m.target.id for m in projects if m.exact}
             return self._recommend(a, r, exclude=excluded | named)
@@ -180,7 +186,10 @@ class Engine:
         if choice == "trailmap":
             return self._trailmap(a, r)
         if choice == "concept":
-            main = concepts[0]
+            main = concepts[0] if concepts else Match(Target("concept", stages[0][8:], ""), 100.0, (0, 0), True)
+            if main.target.id in CONTEXT_CONCEPTS and stages:
+                # "what does graduated mean for a cncf project": the level is the subject
+                main = Match(Target("concept", stages[0][8:], stages[0][8:]), 100.0, main.span, True)
             if not main.confident:
                 return self._did_you_mean(a, main)
             a.intent = "concept"
@@ -193,6 +202,26 @@ class Engine:
         a.intent = "unknown"
         a.hint = "unknown"
         return a
+
+    @staticmethod
+    def _named_projects(r: Reading) -> set[str]:
+        return {m.target.id for m in r.matches if m.target.kind == "project" and m.target.id not in CONTEXT_PROJECTS}
+
+    def _needs_name_itself(self, r: Reading) -> bool:
+        """The need words describe a project the question names: "volcano batch scheduler"."""
+        named = self._named_projects(r)
+        if not named or not r.need_scores:
+            return False
+        best = max(r.need_scores.values())
+        return any(r.need_scores.get(p, 0.0) >= 0.5 * best for p in named)
+
+    def _needs_point_elsewhere(self, r: Reading) -> bool:
+        """The need words describe projects the question does not name: "backup kubernetes"."""
+        if not r.strong_need:
+            return False
+        named = self._named_projects(r)
+        others = [s for p, s in r.need_scores.items() if p not in named and p in r.strong_projects]
+        return bool(others) and max(others) > max((r.need_scores.get(p, 0.0) for p in named), default=0.0)
 
     @staticmethod
     def _excluded(m: Match, r: Reading) -> bool:
@@ -246,12 +275,16 @@ class Engine:
             a.maturity = a.transition if a.transition != "accepted" else None
         a.projects = filter_by_date(pool, DateSlots(slots.year, a.transition, True))
 
-    def _alternatives(self, a: Answer, main: Match) -> Answer:
-        """Projects that serve what `main` serves, its successor first where the catalog names one."""
+    def _alternatives(self, a: Answer, r: Reading, main: Match) -> Answer:
+        """Projects that serve what `main` serves, its successor first where the catalog names one;
+        the question's own need words count too ("alternatives to vault for k8s secrets")."""
         a.intent = "recommend"
         e = self.catalog.entries[main.target.id]
         scores: dict[str, float] = defaultdict(float)
         why: dict[str, list[str]] = defaultdict(list)
+        for pid, w in r.need_scores.items():
+            scores[pid] += w
+            why[pid] += r.needs.get(pid, [])
         for i, succ in enumerate(e.replaced_by):
             scores[succ] += 100.0 - i
             why[succ].append("successor")
@@ -262,7 +295,9 @@ class Engine:
         paths = {(e.category, e.subcategory), *e.other_paths}
         for o in self.catalog.projects:
             if {(o.category, o.subcategory), *o.other_paths} & paths:
-                scores[o.id] += 1.0
+                scores[o.id] += 3.0  # listed beside it in the landscape: the landscape's own "same job"
+            if e.id in o.related:
+                scores[o.id] += 2.0
         ranked = [self.catalog.entries[p] for p in scores if p != e.id and p in self.catalog.entries
                   and self.catalog.entries[p].is_cncf and self.catalog.entries[p].maturity != "archived"]
         if not ranked:
@@ -401,6 +436,10 @@ class Engine:
         named_context = {m.target.id for m in r.matches if m.target.id in CONTEXT_PROJECTS} | (exclude or set())
         ranked = [self.catalog.entries[p] for p in scores if p not in named_context
                   and self.catalog.entries[p].is_cncf and self.catalog.entries[p].maturity != "archived"]
+        if any(e.id in r.strong_projects for e in ranked):
+            # padding: a project that only shares one generic word ("clusters", "분산") is no match
+            # beside projects a whole need phrase found
+            ranked = [e for e in ranked if e.id in r.strong_projects or (r.category and in_category(e, r.category))]
         if not ranked:
             a.intent = "unknown"
             a.hint = "unknown"

@@ -48,6 +48,7 @@ class Index:
     step_words: dict[str, set[int]] = field(default_factory=dict)
     category_words: dict[str, str] = field(default_factory=dict)
     vocabulary: set[str] = field(default_factory=set)  # every token some name or keyword uses
+    common_word_names: set[str] = field(default_factory=set)  # entry names that are everyday words
     _pools: dict[tuple[int, str], list[str]] = field(default_factory=dict)
     _fuzzy_memo: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
@@ -142,10 +143,33 @@ def build_index(catalog: Catalog) -> Index:
         for text in (c.name.en, c.name.ko, *c.aliases):
             idx.add_name(text, target)
     idx.finish_fuzzy()
+    idx.common_word_names = _common_word_names(idx, catalog)
     _build_needs(idx, catalog)
     _build_steps(idx, catalog)
     idx.category_words = {key_of(k): v for k, v in CATEGORY_WORDS.items()}
     return idx
+
+
+_PROSE_WORD = re.compile(r"(?<![A-Za-z\-])[a-z]+(?![A-Za-z\-])")
+
+
+def _common_word_names(idx: Index, catalog: Catalog) -> set[str]:
+    """Names of other landscape entries that are everyday English words ("Keep", "Scale", "Block"):
+    a capitalized one-word name that the catalog's own prose uses in lowercase, as a word. Found
+    from the data, so a new entry of that kind needs no list."""
+    seen: dict[str, int] = defaultdict(int)
+    texts = [t for e in catalog.entries.values() for t in (e.summary.en, e.use_when.en, e.avoid_when.en, *e.features.en)]
+    texts += [c.summary.en for c in catalog.concepts.values()]
+    for text in texts:
+        for w in _PROSE_WORD.findall(text):
+            seen[w] += 1
+    out = set()
+    for e in catalog.entries.values():
+        key = key_of(e.name)
+        if (not e.is_cncf and e.name[:1].isupper() and e.name.isalpha() and seen.get(key, 0) >= 2
+                and all(t.kind == "entry" for t in idx.exact.get(key, ()))):
+            out.add(key)
+    return out
 
 
 def need_key(text: str) -> str:

@@ -32,21 +32,22 @@ FORMAT = "cncf-bot-intent/1"
 MODEL_FILE = "intent-model.npz"
 
 # What a name becomes in the text the classifier reads.
-PLACEHOLDER = {"project": "_proj_", "entry": "_tool_", "concept": "_concept_", "kube": "_kube_", "trail": "_trail_"}
+PLACEHOLDER = {"project": "_proj_", "entry": "_tool_", "concept": "_concept_", "kube": "_kube_", "trail": "_trail_",
+               "cncf": "_cncf_"}
 
 
-def shape_tokens(toks: list[str], spans: list[tuple[tuple[int, int], str]]) -> list[str]:
-    """The question's tokens with each name span replaced by its placeholder, years and numbers
-    by theirs: the only text the classifier ever reads."""
-    by_start = {s[0]: (s[1], kind) for s, kind in spans}
+def shape_tokens(toks: list[str], spans: list[tuple[tuple[int, int], str, bool]]) -> list[str]:
+    """The question's tokens with each name span (start, end), kind, exact) replaced by its
+    placeholder, years and numbers by theirs: the only text the classifier ever reads."""
+    by_start = {s[0]: (s[1], kind, exact) for s, kind, exact in spans}
     out: list[str] = []
     i = 0
     while i < len(toks):
         if i in by_start:
-            end, kind = by_start[i]
+            end, kind, exact = by_start[i]
             out.append(PLACEHOLDER[kind])
-            # numbers inside a guessed name stay visible: "trailmap step 9"
-            out += ["_num_" for t in toks[i + 1:end] if t.isdigit()]
+            if not exact:  # numbers inside a guessed name stay visible: "trailmap step 9"
+                out += ["_num_" for t in toks[i + 1:end] if t.isdigit()]
             i = max(end, i + 1)
             continue
         t = toks[i]

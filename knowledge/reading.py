@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from .index import Index, Target
 from .text import clean, detect_lang, stem, strip_particle, tokens
 from .vocab import (
+    CARDINALS,
     COMPARE_JOINERS,
     COMPARE_WORDS,
     DEFINE_WORDS,
@@ -79,6 +80,7 @@ class Reading:
     maturity_pos: int = -1  # token index of the maturity word, if any
     need_cells: set[int] = field(default_factory=set)  # tokens some need keyword explained
     strong_need: bool = False  # a whole need keyword matched (single words of phrases are weak)
+    strong_projects: frozenset[str] = frozenset()  # projects some whole need keyword credited
 
 
 def _any_of(phrases) -> re.Pattern:
@@ -100,6 +102,7 @@ class NeedHits:
     cells: set[int]
     phrase_spans: list[tuple[int, int]]
     strong: bool  # some whole keyword matched, not only single words of longer ones
+    strong_ids: frozenset[str] = frozenset()  # the projects whole keywords credited
 
 
 class Reader:
@@ -139,13 +142,15 @@ class Reader:
         step = int(m.group(1) or m.group(2)) if m else None
         if step is None:
             step = next((ORDINALS[t] for t in toks if t in ORDINALS), None)
+        if step is None:
+            step = next((CARDINALS[b] for a, b in zip(toks, toks[1:]) if a == "step" and b in CARDINALS), None)
         if step is None and _TRAIL_RE.search(low):
             nums = [int(t) for t in toks if t.isdigit()]
             step = nums[0] if len(nums) == 1 else None  # "trail map 6"
         if step is not None and not 1 <= step <= 10:
             step = None
         return Reading(text, lang, toks, matches, nh.why, nh.scores, category, maturity, step, nh.step, cues,
-                       nh.longest, maturity_pos, nh.cells, nh.strong)
+                       nh.longest, maturity_pos, nh.cells, nh.strong, nh.strong_ids)
 
     def _windows(self, toks: list[str]):
         """(start, end, key) for every run of up to MAX_WINDOW tokens, Korean with and without particle."""
@@ -166,8 +171,11 @@ class Reader:
         idx = self.index
         found: list[Match] = []
         windows = list(self._windows(toks))
+        content = [t for t in toks if t not in STOP_EN and t not in STOP_KO]
         for i, j, key, plural in windows:
             targets = idx.exact.get(key)
+            if targets and key in idx.common_word_names and len(content) > 1:
+                continue  # "keep up the good work" is not about Keep; "keep?" alone may be
             if targets and plural:
                 # a singular guessed from a plural names a project or concept, not a company or
                 # a tool ("kinds" is not kind)
@@ -305,6 +313,7 @@ class Reader:
                     why[pid].append(key if key.isascii() is False else " ".join(sorted(bag)))
         # Single words of longer keywords, weakly: "security" leans towards "kubernetes security".
         strong = bool(scores)
+        strong_ids = frozenset(scores)
         weak: set[str] = set()
         for i, st in enumerate(stems):
             if i in covered:
@@ -323,7 +332,7 @@ class Reader:
                 break
         step = max(steps, key=lambda s: (steps[s], -s)) if steps else None
         need_cells = set().union(*credited.values()) if credited else set()
-        return NeedHits(dict(why), dict(scores), step, longest, need_cells, phrase_spans, strong)
+        return NeedHits(dict(why), dict(scores), step, longest, need_cells, phrase_spans, strong, strong_ids)
 
     def _category(self, toks: list[str]) -> tuple[str | None, tuple[int, int] | None]:
         words = self.index.category_words

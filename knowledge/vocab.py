@@ -130,6 +130,9 @@ DEFINE_PHRASES = ("what is", "what are", "what's", "무슨 뜻", "무엇인")
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
             "ninth": 9, "tenth": 10, "last": 10, "첫번째": 1, "첫": 1, "두번째": 2, "세번째": 3, "네번째": 4,
             "다섯번째": 5, "여섯번째": 6, "일곱번째": 7, "여덟번째": 8, "아홉번째": 9, "열번째": 10, "마지막": 10}
+# "step ten": a step named by a number word after "step"
+CARDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+             "ten": 10}
 # Korean recommend cues by word start: 추천해줄래, 좋을까요, 쓰면, 써야할까
 RECOMMEND_PREFIXES_KO = ("추천", "좋을까", "쓰면", "써야", "쓸까", "골라", "뭘써", "뭐써")
 
