@@ -187,7 +187,12 @@ class Engine:
             return self._trailmap(a, r)
         if choice == "concept":
             main = concepts[0] if concepts else Match(Target("concept", stages[0][8:], ""), 100.0, (0, 0), True)
-            if main.target.id in CONTEXT_CONCEPTS and stages:
+            if len(stages) >= 2:  # "sandbox vs incubating vs graduated, what do the levels mean"
+                levels = [c for c in self.catalog.concepts.values()
+                          if {s[8:] for s in stages} <= set(c.related_concepts)]
+                if levels:
+                    main = Match(Target("concept", levels[0].id, ""), 100.0, main.span, True)
+            elif main.target.id in CONTEXT_CONCEPTS and stages:
                 # "what does graduated mean for a cncf project": the level is the subject
                 main = Match(Target("concept", stages[0][8:], stages[0][8:]), 100.0, main.span, True)
             if not main.confident:
@@ -283,8 +288,11 @@ class Engine:
         scores: dict[str, float] = defaultdict(float)
         why: dict[str, list[str]] = defaultdict(list)
         for pid, w in r.need_scores.items():
-            scores[pid] += w
+            scores[pid] += 0.5 * w
             why[pid] += r.needs.get(pid, [])
+        for o in self.catalog.projects:
+            if r.category and in_category(o, r.category):  # "대안 레지스트리": the kind of tool asked for
+                scores[o.id] += 3.0
         for i, succ in enumerate(e.replaced_by):
             scores[succ] += 100.0 - i
             why[succ].append("successor")
@@ -450,7 +458,9 @@ class Engine:
             s = scores[e.id] / best
             return 0 if s >= 0.7 else 1 if s >= 0.4 else 2
 
-        ranked.sort(key=lambda e: (tier(e), MATURITY_RANK[e.maturity or "sandbox"], -scores[e.id], e.name.lower()))
+        # Kubernetes is the ground the others stand on: recommended only after the tools for the need.
+        ranked.sort(key=lambda e: (e.id in CONTEXT_PROJECTS, tier(e), MATURITY_RANK[e.maturity or "sandbox"],
+                                   -scores[e.id], e.name.lower()))
         a.projects = ranked[:MAX_RECOMMEND]
         phrases = [w for p in a.projects for w in why.get(p.id, []) if not w.startswith("[")]
         a.need = ", ".join(dict.fromkeys(phrases)) or (r.category or "")

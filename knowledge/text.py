@@ -68,6 +68,8 @@ def jamo(text: str) -> str:
 def stem(token: str) -> str:
     """A light English stem for need keywords, the same on both sides of a match:
     clusters -> cluster, policies -> policy, monitoring -> monitor, logging -> log, tracing/trace -> trac."""
+    if len(token) == 3 and token.isalpha() and token.endswith("s") and token[1] not in "aeiou":
+        return token[:2]  # vms -> vm, crs -> cr: short plurals of abbreviations
     if is_hangul(token) or len(token) <= 3:
         return token
     t = token
