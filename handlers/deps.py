@@ -224,7 +224,8 @@ class Deps:
         preferred language) always gets the same answer; popular questions ("kubernetes",
         "help") then cost a dictionary lookup. Callers must not mutate what they get.
         """
-        key = (text, preferred)
+        # "this year" and "last year" read the date, so a remembered answer lasts one day at most
+        key = (text, preferred, self.engine.today())
         with self._answers_lock:
             hit = self._answers.get(key)
             if hit is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .model import Entry
 from .text import strip_particle
@@ -54,17 +55,30 @@ def read_dates(low: str, toks: list[str], today: dt.date) -> DateSlots:
             year = today.year
         elif any(p in low for p in LAST_YEAR):
             year = today.year - 1
-    return DateSlots(year, transition_of(toks), any(_starts(t, RECENT_STEMS) for t in toks))
+    return DateSlots(year, transition_of(toks), any(_is_recent(t) for t in toks))
 
 
 def transition_of(toks: list[str]) -> str | None:
     """The first step of a project's life the tokens name, if any."""
     for t in toks:
-        base = strip_particle(t) or t
-        for kind, stems in TRANSITION_STEMS.items():
-            if _starts(t, stems) or _starts(base, stems):
-                return kind
+        kind = _token_transition(t)
+        if kind:
+            return kind
     return None
+
+
+@lru_cache(maxsize=16384)
+def _token_transition(t: str) -> str | None:
+    base = strip_particle(t) or t
+    for kind, stems in TRANSITION_STEMS.items():
+        if _starts(t, stems) or _starts(base, stems):
+            return kind
+    return None
+
+
+@lru_cache(maxsize=16384)
+def _is_recent(t: str) -> bool:
+    return _starts(t, RECENT_STEMS)
 
 
 def _starts(t: str, stems: tuple[str, ...]) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from .loader import Catalog
+from .lru import LRU
 from .text import jamo, stem, tokens
 from .vocab import CATEGORY_WORDS, STOP_EN, STOP_KO
 
@@ -50,7 +51,8 @@ class Index:
     vocabulary: set[str] = field(default_factory=set)  # every token some name or keyword uses
     common_word_names: set[str] = field(default_factory=set)  # entry names that are everyday words
     _pools: dict[tuple[int, str], list[str]] = field(default_factory=dict)
-    _fuzzy_memo: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    # fuzzy lookups by the word looked up; the index never changes, so nothing invalidates them
+    _fuzzy_memo: LRU = field(default_factory=lambda: LRU(20000))
 
     # -- exact and fuzzy names ------------------------------------------------------------------
     def add_name(self, text: str, target: Target) -> None:
@@ -80,13 +82,8 @@ class Index:
     def fuzzy(self, text: str, limit: int = 3) -> list[tuple[str, float]]:
         """Exact keys whose names look like `text`, best first: [(key, score)]. Remembered:
         words repeat across questions, and the index never changes."""
-        hit = self._fuzzy_memo.get(text)
-        if hit is None:
-            hit = self._fuzzy(text, limit)
-            if len(self._fuzzy_memo) >= 20000:  # bounded: a long-running bot meets endless typos
-                self._fuzzy_memo.clear()
-            self._fuzzy_memo[text] = hit
-        return hit
+        # bounded: a long-running bot meets endless typos
+        return self._fuzzy_memo.get_or_compute(text, lambda: self._fuzzy(text, limit))
 
     def _fuzzy(self, text: str, limit: int) -> list[tuple[str, float]]:
         comparable = jamo(text)

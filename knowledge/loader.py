@@ -17,6 +17,7 @@ import yaml
 
 from . import schema
 from .errors import KnowledgeError
+from .lru import LRU
 from .model import MATURITIES, CatalogSource, Comparison, ComparisonRow, Concept, Entry, Text, TextList, TrailStep
 
 DATA_DIR = Path(__file__).with_name("data")
@@ -34,7 +35,9 @@ class Catalog:
     intro: Text = field(default_factory=Text)
     # Renderings of answers, by Answer.render_key(): the catalog never changes once loaded,
     # so a card rendered once can be served again (see render_text and handlers.blocks).
-    render_cache: dict = field(default_factory=dict, repr=False, compare=False)
+    # renderings by (renderer, Answer.render_key()); the catalog never changes once loaded, so
+    # nothing invalidates them; least recently used go first when full
+    render_cache: LRU = field(default_factory=lambda: LRU(RENDER_CACHE_MAX), repr=False, compare=False)
 
     @cached_property
     def projects(self) -> list[Entry]:
@@ -42,16 +45,10 @@ class Catalog:
         return [e for e in self.entries.values() if e.is_cncf]
 
     def cached(self, key: tuple, compute):
-        """The rendering stored under `key`, computing and storing it the first time. The store is
-        emptied when it reaches RENDER_CACHE_MAX entries (about 4 KB each), which bounds memory in a
-        long-running bot; popular cards come back within a few questions."""
-        value = self.render_cache.get(key)
-        if value is None:
-            value = compute()
-            if len(self.render_cache) >= RENDER_CACHE_MAX:
-                self.render_cache.clear()
-            self.render_cache[key] = value
-        return value
+        """The rendering stored under `key`, computing and storing it the first time. At most
+        RENDER_CACHE_MAX renderings (about 4 KB each) are kept, which bounds memory in a
+        long-running bot; the least recently used is forgotten first, so popular cards stay."""
+        return self.render_cache.get_or_compute(key, compute)
 
     def counts(self) -> dict[str, int]:
         out = {m: 0 for m in MATURITIES}
