@@ -188,8 +188,8 @@ class Engine:
         if choice == "concept":
             main = concepts[0] if concepts else Match(Target("concept", stages[0][8:], ""), 100.0, (0, 0), True)
             if len(stages) >= 2:  # "sandbox vs incubating vs graduated, what do the levels mean"
-                levels = [c for c in self.catalog.concepts.values()
-                          if {s[8:] for s in stages} <= set(c.related_concepts)]
+                levels = [c for c in self.catalog.concepts.values() if c.id not in STAGE_CONCEPTS
+                          and {s[8:] for s in stages} <= set(c.related_concepts)]
                 if levels:
                     main = Match(Target("concept", levels[0].id, ""), 100.0, main.span, True)
             elif main.target.id in CONTEXT_CONCEPTS and stages:

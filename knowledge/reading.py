@@ -190,6 +190,8 @@ class Reader:
             overlap = sum(1 for k in range(i, j) if k in covered)
             if j - i > 3 or overlap == j - i or self._is_common(toks[i:j]) or (j - i == 3 and len(key) < 12):
                 continue
+            if j - i > 1 and (self._stop(toks[i]) or self._stop(toks[j - 1])):
+                continue  # a guessed name does not begin or end with a particle or a stop word
             if j - i > 1 and all(t in idx.vocabulary for t in toks[i:j]):
                 continue  # known words that are no name together are not a typo of one
             hits = idx.fuzzy(key)
@@ -204,11 +206,18 @@ class Reader:
                 continue  # over a short concept only, and only when clearly better: "horizontal pod autoscalar"
             alts = [(idx.exact[k][0], s) for k, s in hits[1:]]
             fuzzy.append(Match(idx.exact[best_key][0], best, (i, j), False, alts))
+        # A name found exactly somewhere is not also guessed elsewhere ("backstage ... 계속 백스테이지").
+        exact_ids = {(m.target.kind, m.target.id) for m in chosen}
+        fuzzy = [m for m in fuzzy if (m.target.kind, m.target.id) not in exact_ids]
         final = sorted(self._non_overlapping(chosen + fuzzy), key=lambda m: m.span)
         ids = {m.target.id for m in final}
         taken = {k for m in final for k in range(*m.span)}
         echo = {k for m in found if m.target.id in ids for k in range(*m.span)} - taken
         return final, echo
+
+    @staticmethod
+    def _stop(t: str) -> bool:
+        return t in STOP_EN or t in STOP_KO
 
     @staticmethod
     def _plain(t: str) -> bool:
