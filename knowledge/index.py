@@ -20,7 +20,8 @@ from .text import jamo, stem, tokens
 from .vocab import CATEGORY_WORDS, STOP_EN, STOP_KO
 
 MIN_FUZZY_LEN = 5  # names of 4 characters (jamo for Korean) or fewer need an exact match
-FUZZY_CUTOFF = 75.0  # weakest match offered as "did you mean"
+FUZZY_CUTOFF = 75.0
+NAME_PREFIX = 4  # characters of a name's key indexed to skip runs that cannot begin a name  # weakest match offered as "did you mean"
 
 # How much an exact name counts, by kind: a CNCF project over a concept over another entry.
 PRIORITY = {"project": 3, "concept": 2, "entry": 1}
@@ -50,6 +51,8 @@ class Index:
     category_words: dict[str, str] = field(default_factory=dict)
     vocabulary: set[str] = field(default_factory=set)  # every token some name or keyword uses
     common_word_names: set[str] = field(default_factory=set)  # entry names that are everyday words
+    # every prefix of up to NAME_PREFIX characters of a name's key -> the longest key it begins
+    name_prefixes: dict[str, int] = field(default_factory=dict)
     _pools: dict[tuple[int, str], list[str]] = field(default_factory=dict)
     # fuzzy lookups by the word looked up; the index never changes, so nothing invalidates them
     _fuzzy_memo: LRU = field(default_factory=lambda: LRU(20000))
@@ -65,6 +68,9 @@ class Index:
         bucket.append(target)
         bucket.sort(key=lambda t: -PRIORITY[t.kind])
         self.vocabulary.update(tokens(text))
+        for n in range(1, min(NAME_PREFIX, len(key)) + 1):
+            p = key[:n]
+            self.name_prefixes[p] = max(self.name_prefixes.get(p, 0), len(key))
 
     def finish_fuzzy(self) -> None:
         by_len: dict[int, list[str]] = defaultdict(list)

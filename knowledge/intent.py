@@ -17,12 +17,13 @@ import hashlib
 import json
 import math
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .errors import KnowledgeError
+from .lru import LRU
 from .text import strip_particle
 
 # Fine-grained intents the model tells apart; the policy maps them to the Answer's intents.
@@ -59,29 +60,30 @@ def shape_tokens(toks: list[str], spans: list[tuple[tuple[int, int], str, bool]]
     return out
 
 
+def token_features(t: str) -> list[str]:
+    """The features one token brings by itself: the word, its Korean stem, its char 2-4-grams."""
+    out = ["w:" + t]
+    base = strip_particle(t)
+    if base:
+        out.append("w:" + base)  # "아르고는" and "아르고" share the word
+    if t[0] != "_":
+        padded = f"<{t}>"
+        n = len(padded)
+        out += ["c:" + padded[j:j + k] for k in (2, 3, 4) for j in range(n - k + 1)]
+    return out
+
+
 def features(toks: list[str], tags: tuple[str, ...] = ()) -> dict[str, int]:
     """Feature counts of a shaped question: words, Korean word stems, word pairs, char n-grams,
     and the reader's evidence tags (how many names of each kind, a need, a year...)."""
     feats: dict[str, int] = {"e:" + t: 1 for t in tags}
-
-    def add(f: str) -> None:
-        feats[f] = feats.get(f, 0) + 1
-
     prev = "^"
     for t in toks:
-        add("w:" + t)
-        base = strip_particle(t)
-        if base:
-            add("w:" + base)  # "아르고는" and "아르고" share the word
-        add("b:" + prev + " " + t)
+        for f in (*token_features(t), "b:" + prev + " " + t):
+            feats[f] = feats.get(f, 0) + 1
         prev = t
-        if t[0] != "_":
-            padded = f"<{t}>"
-            n = len(padded)
-            for k in (2, 3, 4):
-                for j in range(n - k + 1):
-                    add("c:" + padded[j:j + k])
-    add("b:" + prev + " $")
+    f = "b:" + prev + " $"
+    feats[f] = feats.get(f, 0) + 1
     return feats
 
 
@@ -95,19 +97,31 @@ class IntentModel:
     coef: np.ndarray  # (n_features, n_labels)
     intercept: np.ndarray  # (n_labels,)
     meta: dict
+    # vocabulary columns by token; the model never changes once loaded, so nothing invalidates them
+    _columns: LRU = field(default_factory=lambda: LRU(50000), repr=False, compare=False)
 
     def probabilities(self, toks: list[str], tags: tuple[str, ...] = ()) -> dict[str, float]:
-        feats = features(toks, tags)
-        cols, vals = [], []
+        """P(label) for a shaped question. The features are those of features(), found per token
+        through a memo (words repeat across questions far more than questions do)."""
         vocab = self.vocab
-        for f, n in feats.items():
-            j = vocab.get(f)
+        cols: list[int] = []
+        for t in tags:
+            j = vocab.get("e:" + t)
             if j is not None:
                 cols.append(j)
-                vals.append(1.0 + math.log(n))  # sublinear tf, as in training
+        prev = "^"
+        for t in toks:
+            cols += self._token_columns(t)
+            j = vocab.get("b:" + prev + " " + t)
+            if j is not None:
+                cols.append(j)
+            prev = t
+        j = vocab.get("b:" + prev + " $")
+        if j is not None:
+            cols.append(j)
         if cols:
-            idx = np.fromiter(cols, dtype=np.int64, count=len(cols))
-            x = np.fromiter(vals, dtype=np.float64, count=len(vals)) * self.idf[idx]
+            idx, counts = np.unique(np.fromiter(cols, dtype=np.int64, count=len(cols)), return_counts=True)
+            x = (1.0 + np.log(counts)) * self.idf[idx]  # sublinear tf, as in training
             x /= math.sqrt(float(x @ x)) or 1.0
             logits = x @ self.coef[idx] + self.intercept
         else:
@@ -116,6 +130,14 @@ class IntentModel:
         p = np.exp(logits)
         p /= p.sum()
         return dict(zip(self.labels, p.tolist()))
+
+    def _token_columns(self, t: str) -> list[int]:
+        """The vocabulary columns of one token's own features (word, stem, char n-grams)."""
+        cols = self._columns.get(t)
+        if cols is None:
+            cols = [self.vocab[f] for f in token_features(t) if f in self.vocab]
+            self._columns.put(t, cols)
+        return cols
 
     # -- the model file -------------------------------------------------------------------------
     def save(self, path: Path) -> None:

@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .index import Index, Target
+from .index import NAME_PREFIX, Index, Target
 from .text import clean, detect_lang, stem, strip_particle, tokens
 from .vocab import (
     CARDINALS,
@@ -152,27 +152,48 @@ class Reader:
         return Reading(text, lang, toks, matches, nh.why, nh.scores, category, maturity, step, nh.step, cues,
                        nh.longest, maturity_pos, nh.cells, nh.strong, nh.strong_ids)
 
-    def _windows(self, toks: list[str]):
-        """(start, end, key) for every run of up to MAX_WINDOW tokens, Korean with and without particle."""
-        for n in range(min(MAX_WINDOW, len(toks)), 0, -1):
+    def _windows(self, toks: list[str], longest: int, prefixes: dict[str, int] | None = None):
+        """(start, end, key, plural) for runs of up to `longest` tokens, longest runs first, Korean
+        with and without particle. With `prefixes` (a name's first characters -> its longest key),
+        only runs whose joined text can be a name: a long question has hundreds of runs and only
+        a few can begin a name."""
+        if prefixes is None:
+            limits = [10_000] * len(toks)
+        else:
+            limits = [self._name_room(t, prefixes) for t in toks]
+        for n in range(min(longest, len(toks)), 0, -1):
             for i in range(len(toks) - n + 1):
+                if limits[i] <= 0:
+                    continue
                 run = toks[i:i + n]
                 if n == 1 and (run[0] in STOP_EN or run[0] in STOP_KO):
                     continue
-                yield i, i + n, "".join(run), False
+                key = "".join(run)
+                if len(key) > limits[i] + 3:  # +3: a particle or plural "s" still to strip
+                    continue
+                yield i, i + n, key, False
                 stripped = strip_particle(run[-1])
                 if stripped:
                     yield i, i + n, "".join(run[:-1]) + stripped, False
                 elif len(run[-1]) > 3 and run[-1].endswith("s") and run[-1].isascii():
-                    yield i, i + n, "".join(run)[:-1], True  # "SIGs", "operators"
+                    yield i, i + n, key[:-1], True  # "SIGs", "operators"
+
+    @staticmethod
+    def _name_room(t: str, prefixes: dict[str, int]) -> int:
+        """How long a name beginning with token `t` (or `t` without its particle) can be; 0 when
+        no name begins so."""
+        room = prefixes.get(t[:NAME_PREFIX], 0)
+        stripped = strip_particle(t)
+        if stripped:  # "케다가": the name "케다" is shorter than the token
+            room = max(room, prefixes.get(stripped[:NAME_PREFIX], 0))
+        return room
 
     def _match_names(self, toks: list[str]) -> tuple[list[Match], set[int]]:
         """The names in the question, and the cells of repeated mentions ("컨테이너디 (containerd)")."""
         idx = self.index
         found: list[Match] = []
-        windows = list(self._windows(toks))
         content = [t for t in toks if t not in STOP_EN and t not in STOP_KO]
-        for i, j, key, plural in windows:
+        for i, j, key, plural in self._windows(toks, MAX_WINDOW, idx.name_prefixes):
             targets = idx.exact.get(key)
             if targets and key in idx.common_word_names and len(content) > 1:
                 continue  # "keep up the good work" is not about Keep; "keep?" alone may be
@@ -186,9 +207,9 @@ class Reader:
         chosen = self._non_overlapping(found)
         covered = {k for m in chosen for k in range(*m.span)}
         fuzzy: list[Match] = []
-        for i, j, key, _ in windows:
+        for i, j, key, _ in self._windows(toks, 3):
             overlap = sum(1 for k in range(i, j) if k in covered)
-            if j - i > 3 or overlap == j - i or self._is_common(toks[i:j]) or (j - i == 3 and len(key) < 12):
+            if overlap == j - i or self._is_common(toks[i:j]) or (j - i == 3 and len(key) < 12):
                 continue
             if j - i > 1 and (self._stop(toks[i]) or self._stop(toks[j - 1])):
                 continue  # a guessed name does not begin or end with a particle or a stop word
