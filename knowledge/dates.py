@@ -7,6 +7,7 @@ question it is (the intent classifier decides that).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -67,22 +68,30 @@ def transition_of(toks: list[str]) -> str | None:
     return None
 
 
+def _stems_re(stems: tuple[str, ...]) -> re.Pattern:
+    """A token that begins with one of the stems; a short English stem ("new") must be the whole token."""
+    prefix = [s for s in stems if len(s) > 3 or not s.isascii()]
+    whole = [s for s in stems if len(s) <= 3 and s.isascii()]
+    parts = [f"(?:{'|'.join(map(re.escape, prefix))})"] if prefix else []
+    parts += [f"(?:{'|'.join(map(re.escape, whole))})$"] if whole else []
+    return re.compile("|".join(parts))
+
+
+_TRANSITION_RES = [(kind, _stems_re(stems)) for kind, stems in TRANSITION_STEMS.items()]
+_RECENT_RE = _stems_re(RECENT_STEMS)
+
+
 @lru_cache(maxsize=16384)
 def _token_transition(t: str) -> str | None:
     base = strip_particle(t) or t
-    for kind, stems in TRANSITION_STEMS.items():
-        if _starts(t, stems) or _starts(base, stems):
+    for kind, pattern in _TRANSITION_RES:
+        if pattern.match(t) or pattern.match(base):
             return kind
     return None
 
 
-@lru_cache(maxsize=16384)
 def _is_recent(t: str) -> bool:
-    return _starts(t, RECENT_STEMS)
-
-
-def _starts(t: str, stems: tuple[str, ...]) -> bool:
-    return any(t.startswith(s) if len(s) > 3 or not t.isascii() else t == s for s in stems)
+    return _RECENT_RE.match(t) is not None
 
 
 def date_of(e: Entry, transition: str) -> str | None:

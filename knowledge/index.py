@@ -53,6 +53,7 @@ class Index:
     common_word_names: set[str] = field(default_factory=set)  # entry names that are everyday words
     # every prefix of up to NAME_PREFIX characters of a name's key -> the longest key it begins
     name_prefixes: dict[str, int] = field(default_factory=dict)
+    need_prefixes: dict[str, int] = field(default_factory=dict)  # the same for need and step keywords
     _pools: dict[tuple[int, str], list[str]] = field(default_factory=dict)
     # fuzzy lookups by the word looked up; the index never changes, so nothing invalidates them
     _fuzzy_memo: LRU = field(default_factory=lambda: LRU(20000))
@@ -149,6 +150,9 @@ def build_index(catalog: Catalog) -> Index:
     idx.common_word_names = _common_word_names(idx, catalog)
     _build_needs(idx, catalog)
     _build_steps(idx, catalog)
+    for key in (*idx.need, *idx.step_words):
+        for n in range(1, min(NAME_PREFIX, len(key)) + 1):
+            idx.need_prefixes[key[:n]] = max(idx.need_prefixes.get(key[:n], 0), len(key))
     idx.category_words = {key_of(k): v for k, v in CATEGORY_WORDS.items()}
     return idx
 

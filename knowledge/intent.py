@@ -120,7 +120,11 @@ class IntentModel:
         if j is not None:
             cols.append(j)
         if cols:
-            idx, counts = np.unique(np.fromiter(cols, dtype=np.int64, count=len(cols)), return_counts=True)
+            tf: dict[int, int] = {}
+            for j in cols:
+                tf[j] = tf.get(j, 0) + 1
+            idx = np.fromiter(tf.keys(), dtype=np.int64, count=len(tf))
+            counts = np.fromiter(tf.values(), dtype=np.float64, count=len(tf))
             x = (1.0 + np.log(counts)) * self.idf[idx]  # sublinear tf, as in training
             x /= math.sqrt(float(x @ x)) or 1.0
             logits = x @ self.coef[idx] + self.intercept

@@ -14,7 +14,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .index import NAME_PREFIX, Index, Target
+from .index import MIN_FUZZY_LEN, NAME_PREFIX, Index, Target
+from .lru import LRU
 from .text import clean, detect_lang, stem, strip_particle, tokens
 from .vocab import (
     CARDINALS,
@@ -110,6 +111,7 @@ class Reader:
 
     def __init__(self, index: Index):
         self.index = index
+        self._common: LRU = LRU(20000)
         self._step_re = re.compile(STEP_RE)
 
     def read(self, question: str) -> Reading:
@@ -208,11 +210,13 @@ class Reader:
         covered = {k for m in chosen for k in range(*m.span)}
         fuzzy: list[Match] = []
         for i, j, key, _ in self._windows(toks, 3):
-            overlap = sum(1 for k in range(i, j) if k in covered)
-            if overlap == j - i or self._is_common(toks[i:j]) or (j - i == 3 and len(key) < 12):
-                continue
             if j - i > 1 and (self._stop(toks[i]) or self._stop(toks[j - 1])):
                 continue  # a guessed name does not begin or end with a particle or a stop word
+            if (j - i == 3 and len(key) < 12) or (key.isascii() and len(key) < MIN_FUZZY_LEN - 1):
+                continue
+            overlap = sum(1 for k in range(i, j) if k in covered)
+            if overlap == j - i or self._is_common(toks[i:j]):
+                continue
             if j - i > 1 and all(t in idx.vocabulary for t in toks[i:j]):
                 continue  # known words that are no name together are not a typo of one
             hits = idx.fuzzy(key)
@@ -249,16 +253,19 @@ class Reader:
 
     def _is_common(self, run: list[str]) -> bool:
         """Runs made only of plain words, need keywords or cue words are never fuzzy-matched."""
-        idx = self.index
-        for t in run:
-            if (t in STOP_EN or t in STOP_KO or t in COMPARE_WORDS or t in RECOMMEND_WORDS or t in HELP_WORDS
-                    or t in MATURITY_WORDS or t in DEFINE_WORDS):
-                continue
+        return all(self._common_word(t) for t in run)
+
+    def _common_word(self, t: str) -> bool:
+        # by token; the index never changes, so nothing invalidates these
+        hit = self._common.get(t)
+        if hit is None:
+            idx = self.index
             s = strip_particle(t) or t
-            if stem(t) in idx.need or s in idx.need or t in idx.category_words or t in idx.step_words:
-                continue
-            return False
-        return True
+            hit = (t in STOP_EN or t in STOP_KO or t in COMPARE_WORDS or t in RECOMMEND_WORDS or t in HELP_WORDS
+                   or t in MATURITY_WORDS or t in DEFINE_WORDS or stem(t) in idx.need or s in idx.need
+                   or t in idx.category_words or t in idx.step_words)
+            self._common.put(t, hit)
+        return hit
 
     @staticmethod
     def _non_overlapping(found: list[Match]) -> list[Match]:
@@ -294,11 +301,16 @@ class Reader:
         phrase_spans: list[tuple[int, int]] = []
         steps: dict[int, float] = defaultdict(float)
         stems = [stem(NEED_SYNONYMS.get(t, t)) for t in toks]
+        # how long a keyword starting at each token can be (0: none starts there)
+        room = [max(self._name_room(st, idx.need_prefixes), self._name_room(t, idx.need_prefixes))
+                for st, t in zip(stems, toks)]
         for n in range(min(idx.need_max_len, len(toks)), 0, -1):
             for i in range(len(toks) - n + 1):
-                if covered and any(k in covered for k in range(i, i + n)):
+                if not room[i] or (covered and any(k in covered for k in range(i, i + n))):
                     continue
                 keys = ["".join(stems[i:i + n])]
+                if len(keys[0]) > room[i] + 3:
+                    continue
                 stripped = strip_particle(toks[i + n - 1])
                 if stripped:
                     keys.append("".join(stems[i:i + n - 1]) + stripped)
