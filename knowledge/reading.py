@@ -209,16 +209,7 @@ class Reader:
         chosen = self._non_overlapping(found)
         covered = {k for m in chosen for k in range(*m.span)}
         fuzzy: list[Match] = []
-        for i, j, key, _ in self._windows(toks, 3):
-            if j - i > 1 and (self._stop(toks[i]) or self._stop(toks[j - 1])):
-                continue  # a guessed name does not begin or end with a particle or a stop word
-            if (j - i == 3 and len(key) < 12) or (key.isascii() and len(key) < MIN_FUZZY_LEN - 1):
-                continue
-            overlap = sum(1 for k in range(i, j) if k in covered)
-            if overlap == j - i or self._is_common(toks[i:j]):
-                continue
-            if j - i > 1 and all(t in idx.vocabulary for t in toks[i:j]):
-                continue  # known words that are no name together are not a typo of one
+        for i, j, key, overlap in self._guess_windows(toks, covered):
             hits = idx.fuzzy(key)
             if not hits:
                 continue
@@ -239,6 +230,36 @@ class Reader:
         taken = {k for m in final for k in range(*m.span)}
         echo = {k for m in found if m.target.id in ids for k in range(*m.span)} - taken
         return final, echo
+
+    def _guess_windows(self, toks: list[str], covered: set[int]):
+        """(start, end, key, overlap) of the runs of up to 3 tokens worth a fuzzy lookup, longest
+        first: runs that are not only common words, not wholly inside an exact name, and, for
+        several tokens, neither beginning nor ending on a stop word nor made only of known words."""
+        idx = self.index
+        stop = [self._stop(t) for t in toks]
+        common = [self._common_word(t) for t in toks]
+        known = [t in idx.vocabulary for t in toks]
+        inside = [k in covered for k in range(len(toks))]
+        for n in (3, 2, 1):
+            for i in range(len(toks) - n + 1):
+                j = i + n
+                if n > 1 and (stop[i] or stop[j - 1] or all(known[i:j])):
+                    continue  # a guessed name does not begin or end on a stop word; known words
+                    # that are no name together are not a typo of one
+                if all(common[i:j]) or all(inside[i:j]):
+                    continue
+                overlap = sum(inside[i:j])
+                run = toks[i:j]
+                keys = ["".join(run)]
+                stripped = strip_particle(run[-1])
+                if stripped:
+                    keys.append("".join(run[:-1]) + stripped)
+                elif len(run[-1]) > 3 and run[-1].endswith("s") and run[-1].isascii():
+                    keys.append(keys[0][:-1])
+                for key in keys:
+                    if (n == 3 and len(key) < 12) or (key.isascii() and len(key) < MIN_FUZZY_LEN - 1):
+                        continue
+                    yield i, j, key, overlap
 
     @staticmethod
     def _stop(t: str) -> bool:
