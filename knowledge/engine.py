@@ -32,7 +32,8 @@ from .vocab import (
 )
 
 # The policy's two thresholds, chosen on the blind sets F and G (never on the final set H):
-# out of scope when "unknown" is the likeliest label with at least this probability ...
+# out of scope when "unknown" is the likeliest label with at least this probability (and, for a
+# question with nothing cloud native in it, help is answered only at this probability) ...
 OUT_OF_SCOPE = 0.6
 # ... or when the likeliest label the evidence allows (a project label needs a name, a
 # comparison two) has less than this.
@@ -146,8 +147,10 @@ class Engine:
         in_domain = bool(r.matches or need or r.maturity or r.step is not None or "trail" in r.cues
                          or slots.transition or set(r.toks) & PROJECT_WORDS)
         choice = max((k for k in p if feasible[k] and k != "unknown"), key=p.get)
-        if (p["unknown"] >= OUT_OF_SCOPE and p["unknown"] > p[choice]) or p[choice] < FLOOR or (
-                not in_domain and choice != "help"):
+        if not in_domain:
+            # nothing cloud native in it: only a clear request for help is answered
+            choice = "help" if choice == "help" and p["help"] >= OUT_OF_SCOPE else "unknown"
+        elif (p["unknown"] >= OUT_OF_SCOPE and p["unknown"] > p[choice]) or p[choice] < FLOOR:
             choice = "unknown"
         a.scores = {k: round(v, 3) for k, v in sorted(p.items(), key=lambda kv: -kv[1])[:3]}
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from .errors import KnowledgeError
 from .lru import LRU
-from .text import strip_particle
+from .text import PARTICLES, strip_particle
 
 # Fine-grained intents the model tells apart; the policy maps them to the Answer's intents.
 LABELS = ("project", "fact", "compare", "recommend", "alternative", "list", "datelist", "count",
@@ -50,6 +50,8 @@ def shape_tokens(toks: list[str], spans: list[tuple[tuple[int, int], str, bool]]
             if not exact:  # numbers inside a guessed name stay visible: "trailmap step 9"
                 out += ["_num_" for t in toks[i + 1:end] if t.isdigit()]
             i = max(end, i + 1)
+            if i < len(toks) and toks[i] in PARTICLES:
+                i += 1  # "메탈3랑": the particle belongs to the name, as in "아르고랑"
             continue
         t = toks[i]
         if t.isdigit():
