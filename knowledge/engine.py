@@ -22,7 +22,8 @@ from .vocab import (
     AFTER_WORDS,
     BEFORE_WORDS,
     COMPARE_WORDS,
-    EXCLUDE_WORDS,
+    EXCLUDE_WORDS_EN,
+    EXCLUDE_WORDS_KO,
     HELP_WORDS,
     MATURITY_WORDS,
     PROJECT_WORDS,
@@ -133,8 +134,8 @@ class Engine:
         concepts.sort(key=lambda m: (m.target.id in CONTEXT_CONCEPTS, m.span))  # "CNCF에서 TAG가 뭐예요": TAG
         projects = [m for m in r.matches if m.target.kind in ("project", "entry")]
         # Kubernetes is the ground most questions stand on: another name is the subject first.
-        subjects = sorted(projects, key=lambda m: (m.target.id in CONTEXT_PROJECTS, m.target.id in excluded,
-                                                   m.target.kind != "project", m.span))
+        subjects = sorted(projects, key=lambda m: (m.target.id in excluded, m.target.kind != "project",
+                                                   m.target.id in CONTEXT_PROJECTS, m.span))
         ents = sorted(projects + concepts, key=lambda m: m.span)
         stages = self._stage_concepts(r)
         need = (r.strong_need and bool(r.need_scores)) or r.category is not None
@@ -174,7 +175,10 @@ class Engine:
                 return self.compare_answer(stages, a.lang)  # "difference between sandbox and incubating"
             return self._compare(a, ents)
         if choice == "alternative":
-            return self._alternatives(a, r, subjects[0])
+            # "jenkins 말고 ...": the name set aside is the one alternatives are for
+            named_aside = sorted((m for m in subjects if m.target.id in excluded), key=lambda m: m.span)
+            tools = [m for m in subjects if m.target.id not in CONTEXT_PROJECTS]
+            return self._alternatives(a, r, (named_aside or tools or subjects)[0])
         if choice == "recommend":
             named = {m.target.id for m in projects if m.exact}
             return self._recommend(a, r, exclude=excluded | named)
@@ -233,9 +237,10 @@ class Engine:
 
     @staticmethod
     def _excluded(m: Match, r: Reading) -> bool:
+        # English sets a name aside before it ("instead of X"), Korean after it ("X 말고")
         before = r.toks[max(0, m.span[0] - 2):m.span[0]]
         after = r.toks[m.span[1]:m.span[1] + 1]
-        return bool(set(before) & EXCLUDE_WORDS) or bool(set(after) & {"말고", "대신", "제외"})
+        return bool(set(before) & EXCLUDE_WORDS_EN) or bool(set(after) & EXCLUDE_WORDS_KO)
 
     def _leftovers(self, r: Reading, count_needs: bool = False) -> list[str]:
         """Content words no name (nor, unless count_needs, need) or cue accounts for."""
@@ -423,9 +428,11 @@ class Engine:
         a.intent = "list"
         a.maturity = r.maturity
         a.category = r.category
+        # An area is the landscape's category, and the projects whose own keywords name the
+        # area: Knative is filed under orchestration, yet it is what "serverless projects" means.
         found = [e for e in self.catalog.projects
                  if (r.maturity is None or e.maturity == r.maturity)
-                 and (r.category is None or in_category(e, r.category))]
+                 and (r.category is None or in_category(e, r.category) or e.id in r.strong_projects)]
         a.projects = sorted(found, key=lambda e: (MATURITY_RANK[e.maturity or "sandbox"], e.name.lower()))
         return a
 

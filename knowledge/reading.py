@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .index import MIN_FUZZY_LEN, NAME_PREFIX, Index, Target
 from .lru import LRU
-from .text import clean, detect_lang, stem, strip_particle, tokens
+from .text import PARTICLES, clean, detect_lang, stem, strip_particle, tokens
 from .vocab import (
     CARDINALS,
     COMPARE_JOINERS,
@@ -38,6 +38,7 @@ from .vocab import (
     TRAIL_WORDS,
 )
 
+_PARTICLES = frozenset(PARTICLES)
 CONFIDENT = 88.0  # below it (down to index.FUZZY_CUTOFF) the answer is "did you mean"  # a fuzzy match at least this good, and clear of the runner-up, answers directly
 TIE_MARGIN = 3.0
 MAX_WINDOW = 6  # the longest project name, "Visual Studio Code Kubernetes Tools", has 5 tokens
@@ -263,7 +264,7 @@ class Reader:
 
     @staticmethod
     def _stop(t: str) -> bool:
-        return t in STOP_EN or t in STOP_KO
+        return t in STOP_EN or t in STOP_KO or t in _PARTICLES  # "prometeus 가": a lone particle
 
     @staticmethod
     def _plain(t: str) -> bool:

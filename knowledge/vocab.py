@@ -141,7 +141,10 @@ AFTER_WORDS = frozenset("after next following 다음 다음은 다음엔 이후"
 BEFORE_WORDS = frozenset("before previous preceding 이전 전".split())
 
 # A name after these is what the person does *not* want: "plain yaml rather than rego".
-EXCLUDE_WORDS = frozenset("than instead without except besides 대신 말고 제외".split())
+EXCLUDE_WORDS_EN = frozenset("than instead without except besides replace replacing replacement alternative "
+                             "alternatives".split())
+EXCLUDE_WORDS_KO = frozenset("대신 말고 제외 대신에 대체 대체할".split())  # after the name: "X 말고"
+EXCLUDE_WORDS = EXCLUDE_WORDS_EN | EXCLUDE_WORDS_KO
 # "what container runtimes does the CNCF host": a list, not a recommendation.
 LIST_PHRASES = ("does the cncf host", "does cncf host", "cncf host", "hosted by the cncf", "hosted by cncf",
                 "in the cncf", "cncf has", "cncf have", "does the cncf have", "cncf에 있는", "cncf 프로젝트 중")
