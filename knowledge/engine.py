@@ -46,6 +46,13 @@ STAGE_CONCEPTS = frozenset(f"{m}-stage" for m in ("sandbox", "incubating", "grad
 _MODELS: dict[Path, IntentModel] = {}
 
 
+def model_path(data_dir: Path | str | None = None) -> Path:
+    """The intent model of a data folder: its own when it has one, else the packaged one."""
+    if data_dir is not None and (Path(data_dir) / MODEL_FILE).exists():
+        return Path(data_dir) / MODEL_FILE
+    return DATA_DIR / MODEL_FILE
+
+
 def packaged_model(path: Path = DATA_DIR / MODEL_FILE) -> IntentModel:
     """The trained intent model, loaded once per process (it never changes while running)."""
     model = _MODELS.get(path)
@@ -65,7 +72,10 @@ class Engine:
 
     @classmethod
     def load(cls, data_dir: Path | str | None = None) -> "Engine":
-        return cls(load_catalog(data_dir))
+        """The engine over a data folder (default: the packaged one) and the intent model in it,
+        or the packaged model when the folder has none. A missing or corrupt model is a
+        KnowledgeError here, at start, never a wrong answer later."""
+        return cls(load_catalog(data_dir), model=packaged_model(model_path(data_dir)))
 
     def read(self, question: str) -> Reading:
         return self.reader.read(question)

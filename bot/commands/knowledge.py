@@ -36,12 +36,12 @@ def run_check(args: argparse.Namespace) -> int:
             print(p, file=sys.stderr)
         print(f"knowledge check failed: {len(exc.problems)} problem(s).", file=sys.stderr)
         return 1
-    from knowledge.engine import packaged_model
+    from knowledge.engine import model_path, packaged_model
     from knowledge.intent import corpus_digest
     from knowledge.intent_train import TRAINING_DIR
 
     try:
-        model = packaged_model()
+        model = packaged_model(model_path(args.data_dir))
     except KnowledgeError as exc:
         for p in exc.problems:
             print(p, file=sys.stderr)
