@@ -42,6 +42,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fact.filter": ("{verb} in {year}", "{year}년 {verb_ko}"),
     "fact.filter_any": ("{verb}, newest first", "{verb_ko}, 최신순"),
     "list.title": ("{count} CNCF projects{filters}", "CNCF 프로젝트 {count}개{filters}"),
+    "list.more": ("  …and {n} more", "  …그 밖에 {n}개 더"),
     "list.none": ("No CNCF project matches{filters}.", "조건{filters}에 맞는 CNCF 프로젝트가 없습니다."),
     "trail.title": ("Cloud Native Trail Map", "클라우드 네이티브 트레일 맵"),
     "trail.step": ("Trail map step {step}: {title}", "트레일 맵 {step}단계: {title}"),

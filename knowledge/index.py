@@ -98,12 +98,13 @@ class Index:
         if n < MIN_FUZZY_LEN - 1:
             return []
         # Typos keep a name's first letter (jamo, in Korean) far more often than not: look there
-        # first, and across all names only for long words, where a first-letter slip still shows.
+        # first, and for long words, where a slip in the first letter still shows, among names
+        # that a slip there could give (see _slip_pool), never across every name.
         found = process.extract(comparable, self._pool(n, comparable[0]), scorer=fuzz.ratio,
                                 score_cutoff=FUZZY_CUTOFF, limit=limit + 2)
         if not found and n >= 7:
-            found = process.extract(comparable, self._pool(n), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF,
-                                    limit=limit + 2)
+            found = process.extract(comparable, self._slip_pool(n, comparable[0], comparable[1]), scorer=fuzz.ratio,
+                                    score_cutoff=FUZZY_CUTOFF, limit=limit + 2)
         out: list[tuple[str, float]] = []
         seen: set[str] = set()
         for cand, score, _ in found:
@@ -112,6 +113,19 @@ class Index:
                 seen.add(key)
                 out.append((key, score))
         return out[:limit]
+
+    def _slip_pool(self, n: int, first: str, second: str) -> list[str]:
+        """Names a slip in the first letter could have come from: a wrong first letter (same
+        second letter), a letter typed before the name (its first letter is our second), the
+        first letter dropped or swapped (its second letter is our first)."""
+        key = (n, first + second)
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = [k for length in range(max(MIN_FUZZY_LEN, int(n * 0.6)), int(n * 1.67) + 2)
+                    for k in self.fuzzy_keys.get(length, ())
+                    if len(k) > 1 and (k[1] == second or k[0] == second or k[1] == first)]
+            self._pools[key] = pool
+        return pool
 
     def _pool(self, n: int, first: str = "") -> list[str]:
         """Names long enough to reach the cutoff against a string of length n (Indel ratio bound),

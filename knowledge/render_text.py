@@ -7,6 +7,11 @@ from .model import Answer, Entry
 from .text import first_sentence
 
 
+# Projects a plain-text list shows; past that, a line says how many more (Slack's fallback text
+# and the terminal are no place for hundreds of lines).
+TEXT_LIST_MAX = 60
+
+
 def dates_line(e: Entry, lang: str) -> str:
     parts = [f"{t('label.' + k, lang)} {v}" for k, v in
              (("accepted", e.accepted), ("incubating", e.incubating), ("graduated", e.graduated),
@@ -86,7 +91,10 @@ def _render_text(a: Answer, catalog: Catalog) -> str:
         filters = list_filters(a, lang)
         if a.projects:
             lines.append(t("list.title", lang, count=len(a.projects), filters=filters))
-            lines += [f"  • {e.display_name(lang)} ({maturity_label(e.maturity, lang)}, {e.subcategory})" for e in a.projects]
+            lines += [f"  • {e.display_name(lang)} ({maturity_label(e.maturity, lang)}, {e.subcategory})"
+                      for e in a.projects[:TEXT_LIST_MAX]]
+            if len(a.projects) > TEXT_LIST_MAX:  # the full list is in the JSON and in the paged card
+                lines.append(t("list.more", lang, n=len(a.projects) - TEXT_LIST_MAX))
         else:
             lines.append(t("list.none", lang, filters=filters))
     elif a.intent == "trailmap":
