@@ -68,6 +68,19 @@ class Engine:
         self.index = build_index(catalog)
         self.reader = Reader(self.index)
         self.model = model or packaged_model()
+        # CNCF projects by landscape label (category or subcategory), by landscape path, and by
+        # the projects that name them as related: built once, the catalog never changes
+        self._by_label: dict[str, list[Entry]] = defaultdict(list)
+        self._by_path: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+        self._related_to: dict[str, list[Entry]] = defaultdict(list)
+        for e in catalog.projects:
+            for cat, sub in {(e.category, e.subcategory), *e.other_paths}:
+                self._by_path[(cat, sub)].append(e)
+                for label in {cat, sub}:
+                    if e not in self._by_label[label]:
+                        self._by_label[label].append(e)
+            for rel in e.related:
+                self._related_to[rel].append(e)
         self.today = today  # "this year", "last year": the clock is the only input besides the text
 
     @classmethod
@@ -294,7 +307,7 @@ class Engine:
             pool = [e for e in pool if e.maturity == "sandbox"]
             a.maturity = "sandbox"
         else:
-            pool = [e for e in self.catalog.projects if r.category is None or in_category(e, r.category)]
+            pool = self.catalog.projects if r.category is None else self._by_label.get(r.category, [])
             a.maturity = a.transition if a.transition != "accepted" else None
         a.projects = filter_by_date(pool, DateSlots(slots.year, a.transition, True))
 
@@ -308,9 +321,8 @@ class Engine:
         for pid, w in r.need_scores.items():
             scores[pid] += 0.5 * w
             why[pid] += r.needs.get(pid, [])
-        for o in self.catalog.projects:
-            if r.category and in_category(o, r.category):  # "대안 레지스트리": the kind of tool asked for
-                scores[o.id] += 3.0
+        for o in self._by_label.get(r.category or "", ()):  # "대안 레지스트리": the kind of tool asked for
+            scores[o.id] += 3.0
         for i, succ in enumerate(e.replaced_by):
             scores[succ] += 100.0 - i
             why[succ].append("successor")
@@ -318,12 +330,11 @@ class Engine:
             for pid, w in self.index.need.get(need_key(kw), {}).items():
                 scores[pid] += w
                 why[pid].append(kw)
-        paths = {(e.category, e.subcategory), *e.other_paths}
-        for o in self.catalog.projects:
-            if {(o.category, o.subcategory), *o.other_paths} & paths:
-                scores[o.id] += 3.0  # listed beside it in the landscape: the landscape's own "same job"
-            if e.id in o.related:
-                scores[o.id] += 2.0
+        beside = {o.id: o for path in {(e.category, e.subcategory), *e.other_paths} for o in self._by_path.get(path, ())}
+        for oid in beside:
+            scores[oid] += 3.0  # listed beside it in the landscape: the landscape's own "same job"
+        for o in self._related_to.get(e.id, ()):
+            scores[o.id] += 2.0
         ranked = [self.catalog.entries[p] for p in scores if p != e.id and p in self.catalog.entries
                   and self.catalog.entries[p].is_cncf and self.catalog.entries[p].maturity != "archived"]
         if not ranked:
@@ -440,9 +451,14 @@ class Engine:
         a.category = r.category
         # An area is the landscape's category, and the projects whose own keywords name the
         # area: Knative is filed under orchestration, yet it is what "serverless projects" means.
-        found = [e for e in self.catalog.projects
-                 if (r.maturity is None or e.maturity == r.maturity)
-                 and (r.category is None or in_category(e, r.category) or e.id in r.strong_projects)]
+        if r.category is None:
+            pool = self.catalog.projects
+        else:
+            area = self._by_label.get(r.category, [])
+            ids = {e.id for e in area}
+            pool = area + [self.catalog.entries[p] for p in r.strong_projects
+                           if p not in ids and self.catalog.entries[p].is_cncf]
+        found = [e for e in pool if r.maturity is None or e.maturity == r.maturity]
         a.projects = sorted(found, key=lambda e: (MATURITY_RANK[e.maturity or "sandbox"], e.name.lower()))
         return a
 
@@ -451,11 +467,10 @@ class Engine:
         a.category = r.category
         scores = dict(r.need_scores)
         why = {k: list(v) for k, v in r.needs.items()}
-        if r.category:
-            for e in self.catalog.projects:
-                if in_category(e, r.category):
-                    scores[e.id] = scores.get(e.id, 0.0) + 1.0
-                    why.setdefault(e.id, []).append(f"[{r.category}]")
+        in_area = {e.id for e in self._by_label.get(r.category or "", ())}
+        for pid in in_area:
+            scores[pid] = scores.get(pid, 0.0) + 1.0
+            why.setdefault(pid, []).append(f"[{r.category}]")
         step = r.step_from_words
         if step in self.catalog.steps:
             for pid in self.catalog.steps[step].projects:
@@ -467,7 +482,7 @@ class Engine:
         if any(e.id in r.strong_projects for e in ranked):
             # padding: a project that only shares one generic word ("clusters", "분산") is no match
             # beside projects a whole need phrase found
-            ranked = [e for e in ranked if e.id in r.strong_projects or (r.category and in_category(e, r.category))]
+            ranked = [e for e in ranked if e.id in r.strong_projects or e.id in in_area]
         if not ranked:
             a.intent = "unknown"
             a.hint = "unknown"
