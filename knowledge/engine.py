@@ -74,11 +74,11 @@ class Engine:
         self._by_path: dict[tuple[str, str], list[Entry]] = defaultdict(list)
         self._related_to: dict[str, list[Entry]] = defaultdict(list)
         for e in catalog.projects:
-            for cat, sub in {(e.category, e.subcategory), *e.other_paths}:
-                self._by_path[(cat, sub)].append(e)
-                for label in {cat, sub}:
-                    if e not in self._by_label[label]:
-                        self._by_label[label].append(e)
+            paths = {(e.category, e.subcategory), *e.other_paths}
+            for path in paths:
+                self._by_path[path].append(e)
+            for label in {label for path in paths for label in path}:
+                self._by_label[label].append(e)
             for rel in e.related:
                 self._related_to[rel].append(e)
         self.today = today  # "this year", "last year": the clock is the only input besides the text

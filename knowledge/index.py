@@ -54,7 +54,12 @@ class Index:
     # every prefix of up to NAME_PREFIX characters of a name's key -> the longest key it begins
     name_prefixes: dict[str, int] = field(default_factory=dict)
     need_prefixes: dict[str, int] = field(default_factory=dict)  # the same for need and step keywords
-    _pools: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+    # comparable strings by (length, first letter) and (length, second letter)
+    _by_first: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+    _by_second: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+    # candidate pools by (length looked up, letters): the index never changes, so nothing
+    # invalidates them; bounded, since every new pair of letters makes one
+    _pools: LRU = field(default_factory=lambda: LRU(4096))
     # fuzzy lookups by the word looked up; the index never changes, so nothing invalidates them
     _fuzzy_memo: LRU = field(default_factory=lambda: LRU(20000))
 
@@ -85,6 +90,11 @@ class Index:
             self.fuzzy_targets[comparable] = key
             by_len[len(comparable)].append(comparable)
         self.fuzzy_keys = dict(by_len)
+        for length, keys in by_len.items():
+            for k in keys:
+                self._by_first.setdefault((length, k[0]), []).append(k)
+                if len(k) > 1:
+                    self._by_second.setdefault((length, k[1]), []).append(k)
 
     def fuzzy(self, text: str, limit: int = 3) -> list[tuple[str, float]]:
         """Exact keys whose names look like `text`, best first: [(key, score)]. Remembered:
@@ -118,24 +128,23 @@ class Index:
         """Names a slip in the first letter could have come from: a wrong first letter (same
         second letter), a letter typed before the name (its first letter is our second), the
         first letter dropped or swapped (its second letter is our first)."""
-        key = (n, first + second)
-        pool = self._pools.get(key)
-        if pool is None:
-            pool = [k for length in range(max(MIN_FUZZY_LEN, int(n * 0.6)), int(n * 1.67) + 2)
-                    for k in self.fuzzy_keys.get(length, ())
-                    if len(k) > 1 and (k[1] == second or k[0] == second or k[1] == first)]
-            self._pools[key] = pool
-        return pool
+        def build() -> list[str]:
+            out: dict[str, None] = {}
+            for length in self._lengths(n):
+                for table, ch in ((self._by_second, second), (self._by_first, second), (self._by_second, first)):
+                    out.update(dict.fromkeys(table.get((length, ch), ())))
+            return list(out)
+        return self._pools.get_or_compute((n, first, second), build)
 
-    def _pool(self, n: int, first: str = "") -> list[str]:
-        """Names long enough to reach the cutoff against a string of length n (Indel ratio bound),
-        only those starting with `first` when it is given."""
-        pool = self._pools.get((n, first))
-        if pool is None:
-            pool = [k for length in range(max(MIN_FUZZY_LEN, int(n * 0.6)), int(n * 1.67) + 2)
-                    for k in self.fuzzy_keys.get(length, ()) if not first or k[0] == first]
-            self._pools[(n, first)] = pool
-        return pool
+    def _pool(self, n: int, first: str) -> list[str]:
+        """Names long enough to reach the cutoff against a string of length n (Indel ratio bound)
+        that start with `first`."""
+        return self._pools.get_or_compute(
+            (n, first), lambda: [k for length in self._lengths(n) for k in self._by_first.get((length, first), ())])
+
+    @staticmethod
+    def _lengths(n: int) -> range:
+        return range(max(MIN_FUZZY_LEN, int(n * 0.6)), int(n * 1.67) + 2)
 
 
 def build_index(catalog: Catalog) -> Index:
