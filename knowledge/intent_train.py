@@ -36,6 +36,8 @@ def read_corpus(root: Path = TRAINING_DIR) -> tuple[list[tuple[str, str]], list[
             problems.append(f"{f}: not valid YAML ({exc})")
             continue
         for i, c in enumerate(cases, 1):
+            if isinstance(c, dict) and isinstance(c.get("intent"), list) and c["intent"]:
+                c = {**c, "intent": c["intent"][0]}  # either is right: the first is the writer's choice
             if not isinstance(c, dict) or not isinstance(c.get("q"), str) or c.get("intent") not in LABELS:
                 problems.append(f"{f}: case {i}: needs q and an intent among {', '.join(LABELS)}")
                 continue
