@@ -178,9 +178,10 @@ class Engine:
             choice = "unknown"
         a.scores = {k: round(v, 3) for k, v in sorted(p.items(), key=lambda kv: -kv[1])[:3]}
 
-        # A maturity word inside a concept's name ("sandbox stage") is not a list filter.
+        # A maturity word inside another concept's name is not a list filter; inside a maturity
+        # level's own name it is, when the question asks for a list ("archived cncf projects 몇 개?").
         maturity = r.maturity
-        if any(m.span[0] <= r.maturity_pos < m.span[1] for m in concepts):
+        if any(m.span[0] <= r.maturity_pos < m.span[1] and m.target.id not in STAGE_CONCEPTS for m in concepts):
             maturity = None
         if choice in ("project", "fact"):
             main = subjects[0]
@@ -280,7 +281,8 @@ class Engine:
 
     def _stage_concepts(self, r: Reading) -> list[str]:
         """The maturity levels a question names, as the concepts that explain them."""
-        seen = dict.fromkeys(MATURITY_WORDS[t] for t in r.toks if t in MATURITY_WORDS)
+        seen = dict.fromkeys(m for m in (MATURITY_WORDS.get(t) or MATURITY_WORDS.get(strip_particle(t) or "")
+                                         for t in r.toks) if m)
         return [f"concept:{m}-stage" for m in seen if f"{m}-stage" in self.catalog.concepts]
 
     def _fact(self, a: Answer, r: Reading, slots: DateSlots) -> None:

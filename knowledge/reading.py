@@ -135,8 +135,10 @@ class Reader:
                    and m.exact for i in range(*m.span)} | echo
         nh = self._match_needs(toks, covered)
         cues = self._cues(low, toks)
-        maturity_pos = next((i for i, t in enumerate(toks) if t in MATURITY_WORDS), -1)
-        maturity = MATURITY_WORDS[toks[maturity_pos]] if maturity_pos >= 0 else None
+        # "샌드박스로", "졸업한": a maturity word with a Korean particle or ending is still one
+        levels = [MATURITY_WORDS.get(t) or MATURITY_WORDS.get(strip_particle(t) or "") for t in toks]
+        maturity_pos = next((i for i, m in enumerate(levels) if m), -1)
+        maturity = levels[maturity_pos] if maturity_pos >= 0 else None
         category, cat_span = self._category(toks)
         if cat_span and any(a <= cat_span[0] and cat_span[1] <= b and b - a > cat_span[1] - cat_span[0]
                             for a, b in nh.phrase_spans):
