@@ -1,8 +1,8 @@
 """The question engine: question text in, a typed Answer out.
 
-knowledge.reading finds what a question mentions; this module picks the intent from that, in
-a fixed order (help, trail map, compare, list, recommend, project, concept, recommend by need
-alone, unknown), and fills the Answer.
+knowledge.reading finds names, needs and slots; knowledge.intent gives each kind of question a
+probability from the question's shape; decide() turns those and the evidence into one intent
+(a small policy with two named thresholds); the builders below fill the Answer.
 """
 from __future__ import annotations
 

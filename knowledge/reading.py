@@ -19,18 +19,12 @@ from .lru import LRU
 from .text import PARTICLES, clean, detect_lang, stem, strip_particle, tokens
 from .vocab import (
     CARDINALS,
-    COMPARE_JOINERS,
     COMPARE_WORDS,
     DEFINE_WORDS,
-    HELP_PHRASES,
     HELP_WORDS,
-    LIST_PHRASES,
-    LIST_WORDS,
     MATURITY_WORDS,
     NEED_SYNONYMS,
     ORDINALS,
-    RECOMMEND_PHRASES,
-    RECOMMEND_PREFIXES_KO,
     RECOMMEND_WORDS,
     STEP_RE,
     STOP_EN,
@@ -89,10 +83,7 @@ def _any_of(phrases) -> re.Pattern:
     return re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)))
 
 
-_HELP_RE = _any_of(HELP_PHRASES)
-_RECOMMEND_RE = _any_of(RECOMMEND_PHRASES)
 _TRAIL_RE = _any_of(TRAIL_WORDS)
-_LIST_RE = _any_of(LIST_PHRASES)
 
 
 @dataclass
@@ -413,22 +404,6 @@ class Reader:
 
     @staticmethod
     def _cues(low: str, toks: list[str]) -> set[str]:
-        cues: set[str] = set()
-        tokset = set(toks) | {strip_particle(t) or t for t in toks}
-        if tokset & HELP_WORDS or _HELP_RE.search(low):
-            cues.add("help")
-        if tokset & COMPARE_WORDS:
-            cues.add("compare")
-        if tokset & COMPARE_JOINERS or any(t.endswith(("랑", "와", "과", "하고")) for t in toks):
-            cues.add("joiner")
-        if (tokset & RECOMMEND_WORDS or _RECOMMEND_RE.search(low)
-                or any(t.startswith(RECOMMEND_PREFIXES_KO) for t in toks)):
-            cues.add("recommend")
-        if tokset & LIST_WORDS:
-            cues.add("list")
-        if _TRAIL_RE.search(low):
-            cues.add("trail")
-        if _LIST_RE.search(low):
-            cues.add("list-cncf")
-        return cues
-
+        """"trail" when the question names the trail map (a thing, like a name: which kind of
+        question it is stays the classifier's call)."""
+        return {"trail"} if _TRAIL_RE.search(low) else set()

@@ -39,32 +39,16 @@ STOP_KO = frozenset("""
 상태 현황 요즘 근황 어떄 어때요 어떤가요 플랫폼 시스템 솔루션 소프트웨어 오픈소스 기술
 """.split())
 
-# Intent cues, matched against normalized tokens or joined token sequences.
+# Words that carry no subject of their own (cue words): never guessed as typos of a name, never
+# left over as content. Which kind of question it is, the classifier decides, not these lists.
 HELP_WORDS = frozenset("help usage commands command howto 도움 도움말 사용법 명령어 도와줘 헬프".split())
-HELP_PHRASES = ("how do i use", "how to use", "what can you do", "can i ask", "questions can", "what can i ask",
-                "kinds of questions", "questions do you", "questions for you", "phrase questions", "what questions",
-                "ask you", "talk to you",
-                "할 수 있어", "할 수 있나", "뭘 물어", "무엇을 물어", "뭐 물어", "how does this bot", "how do you work",
-                "what do you do", "who are you", "getting started", "어떻게 사용", "어떻게 써", "뭘 할 수",
-                "무엇을 할 수", "사용 방법", "쓰는 법", "쓰는 방법")
 COMPARE_WORDS = frozenset("vs versus compare compared comparing comparison difference differences differ "
                           "different diff contrast 달라 다른가요 다른점 다르죠 달라요 다른지 차이는 비교 비교해 비교해줘 비교해주세요 차이 차이점 차이가 대".split())
-COMPARE_JOINERS = frozenset("or and 또는 아니면 하고 랑 와 과 이랑".split())
 RECOMMEND_WORDS = frozenset("recommend recommended recommendation recommendations suggest suggestion "
                             "suggestions best which alternative alternatives options tool tools solution solutions "
                             "도구 툴 솔루션 추천 추천해 추천해줘 "
                             "추천해주세요 추천좀 뭘 무엇을 어떤 골라 골라줘 써야 쓸까 좋을까 좋은".split())
-RECOMMEND_PHRASES = ("should i use", "what project", "what cncf project", "which cncf project", "project handles",
-                     "projects handle", "tool handles", "handles", "takes care of", "뭐 쓰", "뭘 쓰", "무엇을 쓰", "어떤 걸 쓰", "어떤게 좋", "어떤 게 좋", "tool for", "tools for", "what to use", "what do i use", "need a",
-                     "looking for", "options for", "good for", "what can i use", "something for",
-                     "project for", "projects for", "software for", "way to", "how do i", "how can i", "how to",
-                     "어떤 도구", "어떤 툴", "뭘 써", "무엇을 써", "뭐 써", "뭐가 좋", "하려면", "하고 싶", "위한 도구",
-                     "도구 추천", "툴 추천", "프로젝트 추천")
-LIST_ALL_WORDS = frozenset("list all every 목록 리스트 전체 모든 전부".split())
 PROJECT_WORDS = frozenset("projects 프로젝트 프로젝트들".split())
-FOR_WORDS = frozenset("for with on 위한 위해".split())  # "long term storage for prometheus"
-LIST_WORDS = frozenset("list lists projects all show which 목록 리스트 프로젝트 프로젝트들 전체 모두 전부 어떤 뭐가 "
-                       "알려줘 보여줘".split())
 TRAIL_WORDS = ("trail map", "trailmap", "trail", "트레일 맵", "트레일맵", "트레일", "로드맵", "roadmap")
 STEP_RE = r"(?:step|단계|스텝|#)\s*(\d{1,2})|(\d{1,2})\s*(?:단계|번째\s*단계|번째|st step|nd step|rd step|th step)"
 
@@ -125,7 +109,6 @@ DEFINE_WORDS = frozenset("what whats explain define definition meaning mean mean
                          "intro introduction overview primer 기초 개요 입문 소개 "
                          "뭐야 뭔가요 뭐예요 뭐에요 무엇 무엇인가요 무엇인가 뭡니까 뜻 의미 설명 설명해 설명해줘 "
                          "설명해주세요 개념".split())
-DEFINE_PHRASES = ("what is", "what are", "what's", "무슨 뜻", "무엇인")
 
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
             "ninth": 9, "tenth": 10, "last": 10, "첫번째": 1, "첫": 1, "두번째": 2, "세번째": 3, "네번째": 4,
@@ -133,8 +116,6 @@ ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth
 # "step ten": a step named by a number word after "step"
 CARDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
              "ten": 10}
-# Korean recommend cues by word start: 추천해줄래, 좋을까요, 쓰면, 써야할까
-RECOMMEND_PREFIXES_KO = ("추천", "좋을까", "쓰면", "써야", "쓸까", "골라", "뭘써", "뭐써")
 
 # "what comes after containerization on the trail map": the step after (or before) the one named.
 AFTER_WORDS = frozenset("after next following 다음 다음은 다음엔 이후".split())
@@ -144,10 +125,3 @@ BEFORE_WORDS = frozenset("before previous preceding 이전 전".split())
 EXCLUDE_WORDS_EN = frozenset("than instead without except besides replace replacing replacement alternative "
                              "alternatives".split())
 EXCLUDE_WORDS_KO = frozenset("대신 말고 제외 대신에 대체 대체할".split())  # after the name: "X 말고"
-EXCLUDE_WORDS = EXCLUDE_WORDS_EN | EXCLUDE_WORDS_KO
-# "what container runtimes does the CNCF host": a list, not a recommendation.
-LIST_PHRASES = ("does the cncf host", "does cncf host", "cncf host", "hosted by the cncf", "hosted by cncf",
-                "in the cncf", "cncf has", "cncf have", "does the cncf have", "cncf에 있는", "cncf 프로젝트 중")
-# Asking about a project's standing: 'is it still maintained', 'what level is it at'.
-STATUS_WORDS = frozenset("maturity level status stage still active maintained alive dead deprecated graduate "
-                         "graduated graduation 상태 단계 성숙도 졸업 아직 현황".split())
