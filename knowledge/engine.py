@@ -16,6 +16,7 @@ from .index import Target, build_index, key_of, need_key
 from .intent import MODEL_FILE, IntentModel, shape_tokens
 from .loader import DATA_DIR, Catalog, load_catalog
 from .model import MATURITY_RANK, Answer, Comparison, ComparisonRow, Entry, Text
+from .retrieval import ProjectRetriever
 from .reading import CONTEXT_CONCEPTS, CONTEXT_PROJECTS, MAX_RECOMMEND, Match, Reader, Reading
 from .text import first_sentence, strip_particle
 from .vocab import (
@@ -42,6 +43,11 @@ FLOOR = 0.2
 
 TRAIL_CONCEPT = "cloud-native-trail-map"  # named like a concept, answered as the trail map
 STAGE_CONCEPTS = frozenset(f"{m}-stage" for m in ("sandbox", "incubating", "graduated", "archived"))
+
+# Retrieval over the projects' own text adds up to this much to a recommendation's score (need
+# keywords weigh about 1-5), for projects scoring at least RETRIEVAL_MIN of the best document.
+RETRIEVAL_WEIGHT = 1.0
+RETRIEVAL_MIN = 0.6
 
 _MODELS: dict[Path, IntentModel] = {}
 
@@ -81,6 +87,7 @@ class Engine:
                 self._by_label[label].append(e)
             for rel in e.related:
                 self._related_to[rel].append(e)
+        self.retriever = ProjectRetriever(catalog, set(self.index.exact))
         self.today = today  # "this year", "last year": the clock is the only input besides the text
 
     @classmethod
@@ -473,6 +480,16 @@ class Engine:
         for pid in in_area:
             scores[pid] = scores.get(pid, 0.0) + 1.0
             why.setdefault(pid, []).append(f"[{r.category}]")
+        # the projects' own words: a need said in words no keyword foresaw
+        covered = {i for m in r.matches for i in range(*m.span)}
+        found = self.retriever.scores([t for i, t in enumerate(r.toks) if i not in covered])
+        retrieved: set[str] = set()
+        if found:
+            top = max(found.values())
+            for pid, v in found.items():
+                if v >= RETRIEVAL_MIN * top:
+                    scores[pid] = scores.get(pid, 0.0) + RETRIEVAL_WEIGHT * v / top
+                    retrieved.add(pid)
         step = r.step_from_words
         if step in self.catalog.steps:
             for pid in self.catalog.steps[step].projects:
@@ -484,7 +501,7 @@ class Engine:
         if any(e.id in r.strong_projects for e in ranked):
             # padding: a project that only shares one generic word ("clusters", "분산") is no match
             # beside projects a whole need phrase found
-            ranked = [e for e in ranked if e.id in r.strong_projects or e.id in in_area]
+            ranked = [e for e in ranked if e.id in r.strong_projects or e.id in in_area or e.id in retrieved]
         if not ranked:
             a.intent = "unknown"
             a.hint = "unknown"
