@@ -79,7 +79,10 @@ class Engine:
         self._by_label: dict[str, list[Entry]] = defaultdict(list)
         self._by_path: dict[tuple[str, str], list[Entry]] = defaultdict(list)
         self._related_to: dict[str, list[Entry]] = defaultdict(list)
-        for e in catalog.projects:
+        # the order lists are shown in (graduated first, then by name), as a rank per project
+        self._listed = sorted(catalog.projects, key=lambda e: (MATURITY_RANK[e.maturity or "sandbox"], e.name.lower()))
+        self._rank = {e.id: i for i, e in enumerate(self._listed)}
+        for e in self._listed:
             paths = {(e.category, e.subcategory), *e.other_paths}
             for path in paths:
                 self._by_path[path].append(e)
@@ -461,14 +464,14 @@ class Engine:
         # An area is the landscape's category, and the projects whose own keywords name the
         # area: Knative is filed under orchestration, yet it is what "serverless projects" means.
         if r.category is None:
-            pool = self.catalog.projects
+            pool = self._listed  # already in list order
         else:
             area = self._by_label.get(r.category, [])
             ids = {e.id for e in area}
             pool = area + [self.catalog.entries[p] for p in r.strong_projects
                            if p not in ids and self.catalog.entries[p].is_cncf]
         found = [e for e in pool if r.maturity is None or e.maturity == r.maturity]
-        a.projects = sorted(found, key=lambda e: (MATURITY_RANK[e.maturity or "sandbox"], e.name.lower()))
+        a.projects = found if r.category is None else sorted(found, key=lambda e: self._rank[e.id])
         return a
 
     def _recommend(self, a: Answer, r: Reading, exclude: set[str] | None = None) -> Answer:
