@@ -106,4 +106,7 @@ def run_train(args: argparse.Namespace) -> int:
             print(p, file=sys.stderr)
         print(f"knowledge train failed: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        print(f"knowledge train failed: cannot write {out} ({exc.strerror or exc})", file=sys.stderr)
+        return 1
     return 0
