@@ -149,6 +149,10 @@ class BotMetrics:
                                       ["kind", "outcome"]))
         self.http = r.add(Counter("cncf_bot_http_requests_total",
                                   "HTTP responses of the server, by path and status.", ["path", "status"]))
+        self.refused = r.add(Counter("cncf_bot_http_refused_total",
+                                     "Requests to /slack/events refused before Bolt saw them, by reason "
+                                     "(unsigned, bad timestamp, stale timestamp, bad signature, payload too "
+                                     "large, malformed body).", ["reason"]))
         self.answers = r.add(Histogram("cncf_bot_answer_seconds",
                                        "Time to answer a question, by where it was asked.", ["source"]))
         self.slack_errors = r.add(Counter("cncf_bot_slack_api_errors_total",

@@ -23,6 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from handlers.envelope import envelope_problem
+
 from .metrics import BotMetrics
 
 log = logging.getLogger("cncf_bot.server")
@@ -40,20 +42,35 @@ def create_asgi(bolt_app: Any | None, metrics: BotMetrics, *, signing_secret: st
         return resp
 
     async def handle_slack(request: Request) -> Response:
+        # Nothing expensive before the signature: the body is read with a hard limit whatever
+        # content-length says (or whether it is sent at all), the signature is checked on the raw
+        # bytes, and only a signed body is parsed.
         length = request.headers.get("content-length")
-        if length and (not length.isdigit() or int(length) > MAX_BODY):
-            return PlainTextResponse("payload too large", status_code=413)
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return PlainTextResponse("payload too large", status_code=413)
+        if length is not None and (not length.isdigit() or len(length) > 12 or int(length) > MAX_BODY):
+            return refused("payload too large", 413, len(length))
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                return refused("payload too large", 413, size)
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        if signing_secret is not None:
+            problem = signature_problem(signing_secret, body, request.headers.get("x-slack-request-timestamp"),
+                                        request.headers.get("x-slack-signature"))
+            if problem:
+                return refused(problem, 401, len(body))
         try:
             text = body.decode("utf-8")
             bolt_req = BoltRequest(body=text, query=dict(request.query_params), headers=dict(request.headers))
             if not isinstance(bolt_req.body, dict):
                 raise ValueError("the payload is not an object")
-        except (ValueError, AttributeError, TypeError):
-            # not UTF-8, or JSON that is not an object: Slack never sends that
-            return refuse(request, body)
+        except (ValueError, AttributeError, TypeError, RecursionError):
+            # not UTF-8, JSON that is not an object, nested past parsing: Slack never sends that
+            return refused("malformed body", 400 if signing_secret is not None else 401, len(body))
+        problem = envelope_problem(bolt_req.body)
+        if problem:  # signed, but shaped so that Bolt itself would fail on it
+            return refused("malformed payload", 400, len(body), detail=problem)
         try:
             bolt_resp = await run_in_threadpool(bolt_app.dispatch, bolt_req)
         except Exception:
@@ -62,12 +79,13 @@ def create_asgi(bolt_app: Any | None, metrics: BotMetrics, *, signing_secret: st
         return Response(content=bolt_resp.body, status_code=bolt_resp.status,
                         headers=bolt_resp.first_headers_without_set_cookie())
 
-    def refuse(request: Request, body: bytes) -> Response:
-        # 401 for unsigned junk, like any unsigned request; 400 when Slack's signature is valid.
-        signed = signing_secret is not None and signed_bytes(
-            signing_secret, body, request.headers.get("x-slack-request-timestamp"),
-            request.headers.get("x-slack-signature"))
-        return PlainTextResponse("malformed request" if signed else "", status_code=400 if signed else 401)
+    def refused(reason: str, status: int, size: int, detail: str = "") -> Response:
+        # one short line: the reason and the size, never the body (it may hold tokens and user ids)
+        log.info("refused a request to %s: %s%s (%d bytes)", EVENTS_PATH, reason, f": {detail}" if detail else "",
+                 size)
+        metrics.refused.inc(reason=reason)
+        text = {413: "payload too large", 400: "malformed request"}.get(status, "")
+        return PlainTextResponse(text, status_code=status)
 
     async def healthz(request: Request) -> Response:
         ok = healthy() if healthy else True
@@ -86,10 +104,23 @@ def create_asgi(bolt_app: Any | None, metrics: BotMetrics, *, signing_secret: st
 
 def signed_bytes(secret: str, body: bytes, timestamp: str | None, signature: str | None) -> bool:
     """Slack's v0 signature over raw bytes (slack_sdk's verifier only takes UTF-8), within 5 minutes."""
-    if not timestamp or not signature or not timestamp.isdigit() or abs(time.time() - int(timestamp)) > 300:
-        return False
+    return signature_problem(secret, body, timestamp, signature) is None
+
+
+def signature_problem(secret: str, body: bytes, timestamp: str | None, signature: str | None) -> str | None:
+    """Why a request is not signed by Slack, or None when it is. The timestamp is read
+    defensively: not a plain number of at most 12 digits (fractional, negative, 5,000 digits) is
+    no timestamp."""
+    if not timestamp or not signature:
+        return "unsigned"
+    if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
+        return "bad timestamp"
+    if abs(time.time() - int(timestamp)) > 300:
+        return "stale timestamp"
     mac = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256)
-    return hmac.compare_digest("v0=" + mac.hexdigest(), signature)
+    if not hmac.compare_digest("v0=" + mac.hexdigest(), signature):
+        return "bad signature"
+    return None
 
 
 def uvicorn_server(asgi: Any, *, host: str = "0.0.0.0", port: int = 3000, log_level: str = "info"):
