@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from handlers.deps import request_log
 from handlers.envelope import envelope_problem
 
 from .metrics import BotMetrics
@@ -47,19 +48,19 @@ def create_asgi(bolt_app: Any | None, metrics: BotMetrics, *, signing_secret: st
         # bytes, and only a signed body is parsed.
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or len(length) > 12 or int(length) > MAX_BODY):
-            return refused("payload too large", 413, len(length))
+            return refused(request, "payload too large", 413, b"")
         chunks, size = [], 0
         async for chunk in request.stream():
             size += len(chunk)
             if size > MAX_BODY:
-                return refused("payload too large", 413, size)
+                return refused(request, "payload too large", 413, b"".join(chunks[:1]))
             chunks.append(chunk)
         body = b"".join(chunks)
         if signing_secret is not None:
             problem = signature_problem(signing_secret, body, request.headers.get("x-slack-request-timestamp"),
                                         request.headers.get("x-slack-signature"))
             if problem:
-                return refused(problem, 401, len(body))
+                return refused(request, problem, 401, body)
         try:
             text = body.decode("utf-8")
             bolt_req = BoltRequest(body=text, query=dict(request.query_params), headers=dict(request.headers))
@@ -67,10 +68,10 @@ def create_asgi(bolt_app: Any | None, metrics: BotMetrics, *, signing_secret: st
                 raise ValueError("the payload is not an object")
         except (ValueError, AttributeError, TypeError, RecursionError):
             # not UTF-8, JSON that is not an object, nested past parsing: Slack never sends that
-            return refused("malformed body", 400 if signing_secret is not None else 401, len(body))
+            return refused(request, "malformed body", 400 if signing_secret is not None else 401, body)
         problem = envelope_problem(bolt_req.body)
         if problem:  # signed, but shaped so that Bolt itself would fail on it
-            return refused("malformed payload", 400, len(body), detail=problem)
+            return refused(request, "malformed payload", 400, body, detail=problem)
         try:
             bolt_resp = await run_in_threadpool(bolt_app.dispatch, bolt_req)
         except Exception:
@@ -79,11 +80,15 @@ def create_asgi(bolt_app: Any | None, metrics: BotMetrics, *, signing_secret: st
         return Response(content=bolt_resp.body, status_code=bolt_resp.status,
                         headers=bolt_resp.first_headers_without_set_cookie())
 
-    def refused(reason: str, status: int, size: int, detail: str = "") -> Response:
-        # one short line: the reason and the size, never the body (it may hold tokens and user ids)
-        log.info("refused a request to %s: %s%s (%d bytes)", EVENTS_PATH, reason, f": {detail}" if detail else "",
-                 size)
+    def refused(request: Request, reason: str, status: int, body: bytes, detail: str = "") -> Response:
+        # one short request line: the kind, the reason and the size, never the body (it may hold
+        # tokens and user ids)
+        kind = raw_kind(request.headers.get("content-type", ""), body)
+        request_log.info("slack request", extra={"kind": kind, "intent": "none", "outcome": "rejected",
+                                                 "reason": reason + (f": {detail}" if detail else ""),
+                                                 "bytes": len(body)})
         metrics.refused.inc(reason=reason)
+        metrics.requests.inc(kind=kind, outcome="rejected")
         text = {413: "payload too large", 400: "malformed request"}.get(status, "")
         return PlainTextResponse(text, status_code=status)
 
@@ -100,6 +105,18 @@ def create_asgi(bolt_app: Any | None, metrics: BotMetrics, *, signing_secret: st
     if bolt_app is not None:
         routes.append(Route(EVENTS_PATH, slack_events, methods=["POST"]))
     return Starlette(routes=routes)
+
+
+def raw_kind(content_type: str, body: bytes) -> str:
+    """What a request looks like from its first bytes, for the log of a refused one (never parsed)."""
+    head = body[:4096]
+    if content_type.startswith("application/json"):
+        return "event"
+    if head.startswith(b"payload="):
+        return "action"  # an interaction; which one is in the payload, not parsed for a refusal
+    if b"command=" in head:
+        return "command"
+    return "other"
 
 
 def signed_bytes(secret: str, body: bytes, timestamp: str | None, signature: str | None) -> bool:
