@@ -84,10 +84,33 @@ class Config:
             raise ConfigError("QUERY_LOG_DAYS", f"must be a whole number of days, got {days_text!r}") from None
         if days < 1:
             raise ConfigError("QUERY_LOG_DAYS", f"must be at least 1, got {days}")
-        db = get("DATABASE_URL") or "sqlite:///cncf-bot.sqlite3"
-        if "://" not in db:
-            raise ConfigError("DATABASE_URL", f"must be a SQLAlchemy URL such as sqlite:///cncf-bot.sqlite3 or "
-                              f"postgresql+psycopg://user:pass@host/db, got {db!r}")
+        db = database_url(get("DATABASE_URL") or "sqlite:///cncf-bot.sqlite3")
         return cls(slack_bot_token=bot_token, slack_signing_secret=secret, slack_app_token=app_token,
                    slack_api_url=api_url, database_url=db, port=port, log_level=level, log_format=fmt,
                    query_log_days=days)
+
+
+def database_url(url: str) -> str:
+    """DATABASE_URL checked before anything connects: SQLite or PostgreSQL (through psycopg 3,
+    which `postgresql://` and `postgres://` also mean here), with its driver installed."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    example = "sqlite:///cncf-bot.sqlite3 or postgresql+psycopg://user:pass@host/db"
+    if "://" not in url:
+        raise ConfigError("DATABASE_URL", f"must be a database URL such as {example}")
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError("DATABASE_URL", f"is not a database URL; use one such as {example}") from None
+    backend, _, driver = parsed.drivername.partition("+")  # without loading a dialect
+    if backend == "sqlite" and driver in ("", "pysqlite"):
+        return url
+    if backend in ("postgresql", "postgres") and driver in ("", "psycopg", "psycopg2"):
+        import importlib.util
+
+        if importlib.util.find_spec("psycopg") is None:
+            raise ConfigError("DATABASE_URL", "is a PostgreSQL URL, but the PostgreSQL driver is not installed: "
+                                              "pip install 'cncf-bot[postgres]'")
+        return "postgresql+psycopg" + url[url.index("://"):]  # the rest as written (its escapes too)
+    raise ConfigError("DATABASE_URL", f"uses {parsed.drivername}://, which cncf-bot does not support; use {example}")

@@ -140,6 +140,10 @@ def signature_problem(secret: str, body: bytes, timestamp: str | None, signature
     return None
 
 
+class StartupError(RuntimeError):
+    """The server cannot start for a reason the operator can fix; the message says which."""
+
+
 def uvicorn_server(asgi: Any, *, host: str = "0.0.0.0", port: int = 3000, log_level: str = "info"):
     import uvicorn
 
@@ -169,8 +173,14 @@ def socket_mode_handler(runtime: Any):
 
 
 def serve(runtime: Any, *, host: str = "0.0.0.0") -> None:
-    """Run until SIGINT/SIGTERM: HTTP mode, or Socket Mode when the config has an app token."""
+    """Run until SIGINT/SIGTERM: HTTP mode, or Socket Mode when the config has an app token.
+    Raises StartupError, before anything connects, when the port cannot be listened on."""
     config = runtime.config
+    try:
+        sock = bind(host, config.port)
+    except OSError as exc:
+        raise StartupError(f"cannot listen on {host}:{config.port} ({exc.strerror or exc}); is another "
+                           f"process using PORT={config.port}?") from None
     handler = None
     if config.socket_mode:
         handler = socket_mode_handler(runtime)
@@ -182,7 +192,7 @@ def serve(runtime: Any, *, host: str = "0.0.0.0") -> None:
         log.info("serving Slack requests on http://%s:%s%s", host, config.port, EVENTS_PATH)
     server = uvicorn_server(asgi, host=host, port=config.port, log_level=config.log_level)
     try:
-        server.run()
+        server.run(sockets=[sock])
     finally:
         if handler is not None:
             handler.close()

@@ -58,6 +58,8 @@ def build_app(config: Any, engine: Any, services: Services, client: Any = None, 
         claim_event = getattr(services, "claim_event", None) or EventDeduper().claim
     deps = Deps(engine=engine, services=services, client=client, hooks=hooks or Hooks(), claim_event=claim_event,
                 retry_handlers=retry_handlers, executor=executor, ack_budget=ack_budget)
+    bolt_log = logging.getLogger("cncf_bot.bolt")
+    bolt_log.addFilter(_NoTokenUnusedWarning())
     app = LoggedApp(
         client=client,
         signing_secret=config.slack_signing_secret or "",
@@ -65,7 +67,7 @@ def build_app(config: Any, engine: Any, services: Services, client: Any = None, 
         token_verification_enabled=token_verification,
         process_before_response=True,
         raise_error_for_unhandled_request=False,
-        logger=logging.getLogger("cncf_bot.bolt"),
+        logger=bolt_log,
     )
     app.hooks = deps.hooks
     app.use(SkipRetriesAndDuplicates(deps))
@@ -82,6 +84,16 @@ def build_app(config: Any, engine: Any, services: Services, client: Any = None, 
         log.exception("unhandled error in the Slack app (%s)", request_kind(body or {}), exc_info=error)
 
     return app
+
+
+class _NoTokenUnusedWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client, then warns at
+    every start that the token "will be unused": the client carries that very token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
 class SkipRetriesAndDuplicates(Middleware):

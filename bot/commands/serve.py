@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from slack_bolt.error import BoltError
 
     from bot.app import build_runtime
-    from bot.server import serve
+    from bot.server import StartupError, serve
     from knowledge.errors import KnowledgeError
 
     from sqlalchemy.exc import SQLAlchemyError
@@ -51,5 +51,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"cncf-bot: could not start the Slack app: {reason}. Check SLACK_BOT_TOKEN "
               f"(and SLACK_API_URL if you set it).", file=sys.stderr)
         return 2
-    serve(runtime, host=args.host)
+    except OSError as exc:  # Slack (auth.test at start) could not be reached at all
+        reason = getattr(exc, "reason", None) or exc.strerror or exc
+        print(f"cncf-bot: cannot reach Slack at {config.slack_api_url} to check the token ({reason}). "
+              f"Check the network, a proxy, or SLACK_API_URL if you set it.", file=sys.stderr)
+        return 1
+    try:
+        serve(runtime, host=args.host)
+    except StartupError as exc:
+        runtime.stop_background()
+        print(f"cncf-bot: {exc}", file=sys.stderr)
+        return 1
     return 0
