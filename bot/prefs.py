@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 from collections import Counter
@@ -86,10 +87,30 @@ def set_lang(db: Database, user_hash: str, team_id: str, lang: str | None) -> No
 
 # -- the question log ---------------------------------------------------------------------------------
 
+# What a stored question must not keep: other people (mentions, user ids), channel names, and bytes
+# some databases cannot store (NUL) or logs cannot show (control characters).
+_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#C[A-Z0-9]+(?:\|[^>]*)?>")
+_SPECIAL = re.compile(r"<!([a-z]+)[^>]*>")
+_USER_ID = re.compile(r"\b[UW][A-Z0-9]{8,12}\b")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def storable_question(text: str) -> str:
+    """The question as the log keeps it: mentions and user ids replaced, control characters gone."""
+    text = _MENTION.sub("@someone", text)
+    text = _CHANNEL.sub("#channel", text)
+    text = _SPECIAL.sub(lambda m: "@" + m.group(1) if m.group(1) in ("channel", "here", "everyone") else "@group",
+                        text)
+    text = _USER_ID.sub("@someone", text)
+    return " ".join(_CONTROL.sub(" ", text).split())[:4000]
+
+
 def log_question(db: Database, user_hash: str, r: QuestionRecord, at: dt.datetime | None = None) -> None:
     with db.write() as s:
         s.add(Question(asked_at=at or utcnow(), team_id=r.team_id, user_hash=user_hash, channel_id=r.channel_id,
-                       source=r.source[:16], question=r.question[:4000], intent=r.intent[:32], lang=r.lang[:2],
+                       source=r.source[:16], question=storable_question(r.question), intent=r.intent[:32],
+                       lang=r.lang[:2],
                        matched_ids=list(r.matched_ids)[:50], answered=bool(r.answered),
                        latency_ms=float(r.latency_ms)))
 
@@ -123,21 +144,21 @@ def question_stats(db: Database, team_id: str, days: int, now: dt.datetime | Non
     since = now - dt.timedelta(days=days)
     with db.read() as s:
         rows = s.execute(select(Question.asked_at, Question.intent, Question.matched_ids, Question.answered,
-                                Question.question, Question.user_hash)
+                                Question.question, Question.user_hash, Question.source)
                          .where(Question.team_id == team_id, Question.asked_at >= since)).all()
     per_day: dict[dt.date, list[int]] = {}
     intents: Counter[str] = Counter()
     projects: Counter[str] = Counter()
     unanswered: Counter[str] = Counter()
     shown: dict[str, str] = {}
-    for asked_at, intent, matched, answered, question, _ in rows:
+    for asked_at, intent, matched, answered, question, _, source in rows:
         d = per_day.setdefault(asked_at.date(), [0, 0])
         d[0] += 1
         d[1] += 1 if answered else 0
         intents[intent] += 1
         for pid in matched or []:
             projects[pid] += 1
-        if not answered:
+        if not answered and source != "dm":  # what someone asked the bot alone is never shown to others
             key = " ".join(question.lower().split())
             unanswered[key] += 1
             shown.setdefault(key, " ".join(question.split()))

@@ -17,7 +17,7 @@ from typing import Any
 from knowledge.model import Answer
 
 from .blocks import A_COMPARE, A_LINK, A_MORE, A_OPEN, A_SHARE
-from .commands import route
+from .commands import is_services_subcommand, route
 from .deps import (
     Deps,
     message_for,
@@ -68,7 +68,12 @@ def share_answer(deps: Deps, body: dict, data: dict) -> None:
     """Post the answer a Share button stands for in the channel, for everyone."""
     ctx = action_context(body, deps)
     if "q" in data:
-        routed = route(deps, str(data.get("q", "")), ctx, source="action")
+        q = str(data.get("q", ""))
+        if is_services_subcommand(deps, q.strip().partition(" ")[0].lower()):
+            # a Share button shares an answer; it never changes settings on the clicker's behalf
+            note_request(outcome="ignored")
+            return
+        routed = route(deps, q, ctx, source="action")
         reply, lang = routed.reply, routed.lang
     else:
         answer, offset = answer_from_value(deps, data)

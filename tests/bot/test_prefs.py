@@ -85,11 +85,29 @@ def test_stats_show_questions_per_day_top_intents_projects_and_unanswered(servic
     assert reply.response_type == "ephemeral"
     assert "5 questions, 3 answered (60%)" in reply.text
     assert "2025-03-10" in reply.text and "2025-03-08" in reply.text
-    assert "&lt;!channel&gt; mesh? (2)" in reply.text and "<!channel>" not in str(reply.blocks)
+    assert "what is @channel mesh? (2)" in reply.text and "<!channel>" not in str(reply.blocks)
     flat = str(reply.blocks)
     assert "Kubernetes: 2" in flat and "project: 2" in flat and "unknown: 2" in flat
     ko = services.subcommand("stats", "", ctx(), "ko")
     assert "질문 5개" in ko.text
+
+
+def test_stored_questions_keep_no_people_and_no_control_bytes(services, db):
+    services.log_question(record(question="<@U0123ABCD|jane> asked me: what is\x00 argo? cc U0ZZZZ9999 in <#C0456|ops>",
+                                 answered=False, intent="unknown", ids=()))
+    with db.read() as s:
+        (stored,) = s.scalars(select(Question.question)).all()
+    assert stored == "@someone asked me: what is argo? cc @someone in #channel"
+
+
+def test_stats_never_show_what_was_asked_in_a_dm(services):
+    dm = record(question="my private question about our outage", answered=False, intent="unknown", ids=())
+    dm.source = "dm"
+    services.log_question(dm)
+    services.log_question(record(question="a public unanswered one", answered=False, intent="unknown", ids=()))
+    reply = services.subcommand("stats", "", ctx(), "en")
+    assert "2 questions" in reply.text  # counted, like every question
+    assert "a public unanswered one" in reply.text and "private question" not in reply.text + str(reply.blocks)
 
 
 def test_stats_for_another_team_and_empty_log(services):

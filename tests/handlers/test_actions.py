@@ -53,6 +53,18 @@ def test_share_posts_the_same_answer_in_channel(slack):
     assert not find_blocks(shared["blocks"], A_SHARE)
 
 
+def test_a_share_button_never_changes_settings(slack):
+    for q in ("lang ko", "potd subscribe 09:00", "LANG en"):
+        value = json.dumps({"q": q, "l": "en"})
+        status, rid = slack.action({"type": "button", "action_id": A_SHARE, "block_id": "share", "value": value},
+                                   user="U777")
+        assert status == 200
+    msg = ask(slack, "what is linkerd")  # the app is still answering, and ran none of them
+    assert msg["blocks"]
+    assert not slack.services.ran
+    assert not slack.fake.find("api", "chat.postMessage")
+
+
 def test_share_of_a_korean_answer_stays_korean(slack):
     msg = ask(slack, "예거 vs 오픈트레이싱")
     rid = click(slack, find_blocks(msg["blocks"], A_SHARE)[0])
