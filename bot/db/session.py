@@ -29,8 +29,8 @@ def create_db_engine(url: str, **kw) -> Engine:
             # Let SQLAlchemy, not the driver, decide when transactions begin (see begin below).
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            _wal(cur)
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
@@ -42,6 +42,26 @@ def create_db_engine(url: str, **kw) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kw)
+
+
+def _wal(cur) -> None:
+    """Switch to WAL. Two processes opening a new database at once race for the switch, and SQLite
+    answers the loser "database is locked" at once, without its busy handler: try again briefly
+    (the mode is then already WAL and the switch is a no-op)."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.01
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
 
 def safe_url(url: str) -> str:
