@@ -100,6 +100,9 @@ def build_runtime(config: Config, *, engine: Any = None, services: Services | No
     metrics = BotMetrics()
     engine = engine or Engine.load()
     services = services or bot_services.make_services(config, engine)
+    question_log = getattr(services, "question_log", None)
+    if question_log is not None:
+        question_log.on_drop = lambda n: metrics.question_log_dropped.inc(n)
     handlers = retry_handlers(metrics)
     client = MeteredWebClient(token=config.slack_bot_token, base_url=config.slack_api_url, timeout=10,
                               retry_handlers=handlers)

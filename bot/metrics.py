@@ -153,6 +153,9 @@ class BotMetrics:
                                      "Requests to /slack/events refused before Bolt saw them, by reason "
                                      "(unsigned, bad timestamp, stale timestamp, bad signature, payload too "
                                      "large, malformed body).", ["reason"]))
+        self.question_log_dropped = r.add(Counter("cncf_bot_question_log_dropped_total",
+                                                  "Questions left out of the question log because the database "
+                                                  "was slow or refused them (answers are never held up)."))
         self.answers = r.add(Histogram("cncf_bot_answer_seconds",
                                        "Time to answer a question, by where it was asked.", ["source"]))
         self.slack_errors = r.add(Counter("cncf_bot_slack_api_errors_total",

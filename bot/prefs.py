@@ -107,12 +107,16 @@ def storable_question(text: str) -> str:
 
 
 def log_question(db: Database, user_hash: str, r: QuestionRecord, at: dt.datetime | None = None) -> None:
+    log_questions(db, [(user_hash, r, at or utcnow())])
+
+
+def log_questions(db: Database, rows: list[tuple[str, QuestionRecord, dt.datetime]]) -> None:
+    """Store (user hash, record, when) rows in one transaction."""
     with db.write() as s:
-        s.add(Question(asked_at=at or utcnow(), team_id=r.team_id, user_hash=user_hash, channel_id=r.channel_id,
-                       source=r.source[:16], question=storable_question(r.question), intent=r.intent[:32],
-                       lang=r.lang[:2],
-                       matched_ids=list(r.matched_ids)[:50], answered=bool(r.answered),
-                       latency_ms=float(r.latency_ms)))
+        s.add_all(Question(asked_at=at, team_id=r.team_id, user_hash=user_hash, channel_id=r.channel_id,
+                           source=r.source[:16], question=storable_question(r.question), intent=r.intent[:32],
+                           lang=r.lang[:2], matched_ids=list(r.matched_ids)[:50], answered=bool(r.answered),
+                           latency_ms=float(r.latency_ms)) for user_hash, r, at in rows)
 
 
 def prune_questions(db: Database, keep_days: int, now: dt.datetime | None = None) -> int:

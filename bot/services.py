@@ -9,7 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
+
+from knowledge.lru import LRU
 
 from handlers.blocks import context, esc, fields, header, section
 from handlers.services import CommandContext, QuestionRecord, Reply, Services
@@ -19,10 +23,14 @@ from .config import Config
 from .db import Database, upgrade
 from .messages import msg
 from .potd_runner import PotdRunner
+from .question_log import QuestionLogWriter
 from .subscriptions import PotdCommands
 
 log = logging.getLogger("cncf_bot.services")
 STATS_DAYS = 14
+PREF_CACHE_MAX = 20_000  # people whose language is remembered
+PREF_TTL = 60.0  # seconds a remembered language is trusted before it is read again
+PREF_WAIT = 0.25  # seconds an answer waits for a language read from the database
 
 
 class DbServices:
@@ -35,20 +43,43 @@ class DbServices:
         self.now = now or (lambda: dt.datetime.now(potd.UTC))
         self.hash_user = prefs.UserHasher(db)
         self.potd = PotdCommands(db, lambda: self.engine.catalog, self.now)
+        self.question_log = QuestionLogWriter(db, self.hash_user, self.now)
+        # (team, user) -> (language or None, when read); a change made here updates it at once, one
+        # made on another replica shows within PREF_TTL; least recently used go first when full
+        self._langs: LRU = LRU(PREF_CACHE_MAX)
+        self._pref_reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pref-read")
 
     # -- Services --------------------------------------------------------------------------------------
     def preferred_lang(self, team_id: str, user_id: str) -> str | None:
+        """The person's language, from the cache; a read of the database waits at most PREF_WAIT
+        seconds (then the question is answered in its own language, and the read fills the cache
+        for next time). Never raises: a sick database must not hold up an answer."""
+        key = (team_id, user_id)
+        cached = self._langs.get(key)
+        if cached is not None and time.monotonic() - cached[1] < PREF_TTL:
+            return cached[0]
+        future = self._pref_reads.submit(self._read_lang, key)
         try:
-            return prefs.get_lang(self.db, self.hash_user(team_id, user_id), team_id)
+            return future.result(timeout=PREF_WAIT)
+        except Exception:  # slow, or the database failed: the last known language, if any
+            return cached[0] if cached is not None else None
+
+    def _read_lang(self, key: tuple[str, str]) -> str | None:
+        try:
+            lang = prefs.get_lang(self.db, self.hash_user(*key), key[0])
         except Exception:
-            log.exception("could not read a language preference")
-            return None
+            log.warning("could not read a language preference; answering in the question's language",
+                        exc_info=True)
+            raise
+        self._langs.put(key, (lang, time.monotonic()))
+        return lang
 
     def log_question(self, record: QuestionRecord) -> None:
-        try:
-            prefs.log_question(self.db, self.hash_user(record.team_id, record.user_id), record, self.now())
-        except Exception:
-            log.exception("could not log a question")
+        self.question_log.submit(record)  # after the answer, off the answer path
+
+    def close(self) -> None:
+        self.question_log.close()
+        self._pref_reads.shutdown(wait=False)
 
     def subcommand(self, name: str, args: str, ctx: CommandContext, lang: str) -> Reply:
         if name == "potd":
@@ -90,9 +121,11 @@ class DbServices:
             return Reply(text=msg("lang.current", current or lang, value=value))
         if choice in prefs.LANGS:
             prefs.set_lang(self.db, user, ctx.team_id, choice)
+            self._langs.put((ctx.team_id, ctx.user_id), (choice, time.monotonic()))
             return Reply(text=msg("lang.set", choice))
         if choice == "auto":
             prefs.set_lang(self.db, user, ctx.team_id, None)
+            self._langs.put((ctx.team_id, ctx.user_id), (None, time.monotonic()))
             return Reply(text=msg("lang.auto", lang))
         return Reply(text=msg("lang.bad", lang, value=esc(choice[:40])))
 
@@ -186,4 +219,9 @@ def start_background(config: Config, services: Services, engine: Any, client: An
     db = services.db
     runner = PotdRunner(db, lambda: engine.catalog, posting_client(client))
     ticker = Ticker(runner, lambda: prefs.prune_questions(db, config.query_log_days)).start()
-    return ticker.stop
+
+    def stop() -> None:
+        ticker.stop()
+        services.close()  # the questions still queued are stored
+
+    return stop

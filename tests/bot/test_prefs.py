@@ -30,6 +30,12 @@ def services(db, db_url, engine):
     return svc
 
 
+def logged(services, rec) -> None:
+    """Log a question and wait until the writer stored it (the log is written after the answer)."""
+    services.log_question(rec)
+    assert services.question_log.flush()
+
+
 def ctx(user="U1", channel="C1", client=None):
     return CommandContext(team_id="T1", channel_id=channel, user_id=user, channel_name="general", client=client)
 
@@ -58,7 +64,7 @@ def test_lang_en_ko_auto(services):
 
 def test_user_ids_are_stored_hashed_with_a_per_install_salt(services, db, engine):
     services.subcommand("lang", "ko", ctx(user="U0SECRET"), "en")
-    services.log_question(record(user="U0SECRET"))
+    logged(services, record(user="U0SECRET"))
     with db.read() as s:
         pref = s.scalar(select(UserPref))
         q = s.scalar(select(Question))
@@ -79,7 +85,7 @@ def test_stats_show_questions_per_day_top_intents_projects_and_unanswered(servic
                           (1, record(question="What is  <!channel> mesh?", intent="unknown", ids=(), answered=False)),
                           (2, record(question="prometheus", ids=("prometheus",)))]:
         services.clock["now"] = NOW - dt.timedelta(days=days_ago)
-        services.log_question(rec)
+        logged(services, rec)
     services.clock["now"] = NOW
     reply = services.subcommand("stats", "", ctx(), "en")
     assert reply.response_type == "ephemeral"
@@ -93,7 +99,7 @@ def test_stats_show_questions_per_day_top_intents_projects_and_unanswered(servic
 
 
 def test_stored_questions_keep_no_people_and_no_control_bytes(services, db):
-    services.log_question(record(question="<@U0123ABCD|jane> asked me: what is\x00 argo? cc U0ZZZZ9999 in <#C0456|ops>",
+    logged(services, record(question="<@U0123ABCD|jane> asked me: what is\x00 argo? cc U0ZZZZ9999 in <#C0456|ops>",
                                  answered=False, intent="unknown", ids=()))
     with db.read() as s:
         (stored,) = s.scalars(select(Question.question)).all()
@@ -103,15 +109,15 @@ def test_stored_questions_keep_no_people_and_no_control_bytes(services, db):
 def test_stats_never_show_what_was_asked_in_a_dm(services):
     dm = record(question="my private question about our outage", answered=False, intent="unknown", ids=())
     dm.source = "dm"
-    services.log_question(dm)
-    services.log_question(record(question="a public unanswered one", answered=False, intent="unknown", ids=()))
+    logged(services, dm)
+    logged(services, record(question="a public unanswered one", answered=False, intent="unknown", ids=()))
     reply = services.subcommand("stats", "", ctx(), "en")
     assert "2 questions" in reply.text  # counted, like every question
     assert "a public unanswered one" in reply.text and "private question" not in reply.text + str(reply.blocks)
 
 
 def test_stats_for_another_team_and_empty_log(services):
-    services.log_question(record())
+    logged(services, record())
     reply = services.subcommand("stats", "", CommandContext(team_id="T2", channel_id="C", user_id="U"), "en")
     assert "No questions" in reply.text
 
@@ -120,9 +126,9 @@ def test_old_questions_are_deleted(services, db):
     from bot.prefs import prune_questions
 
     services.clock["now"] = NOW - dt.timedelta(days=31)
-    services.log_question(record(question="old"))
+    logged(services, record(question="old"))
     services.clock["now"] = NOW - dt.timedelta(days=29)
-    services.log_question(record(question="recent"))
+    logged(services, record(question="recent"))
     assert prune_questions(db, services.config.query_log_days, NOW) == 1
     with db.read() as s:
         assert [q.question for q in s.scalars(select(Question))] == ["recent"]
@@ -133,8 +139,9 @@ def test_log_question_never_raises(engine, tmp_path):
 
     config = Config.from_env({}, need_slack=False)
     broken = DbServices(config, engine, Database(f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"))
-    broken.log_question(record())  # logged, not raised
+    broken.log_question(record())  # queued, never raised
     assert broken.preferred_lang("T1", "U1") is None
+    assert broken.question_log.flush(timeout=10) and broken.question_log.dropped == 1
 
 
 def test_make_services_upgrades_the_database(db_url, engine):

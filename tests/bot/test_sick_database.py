@@ -1,0 +1,55 @@
+"""A sick database must not hold up answers: a SQLite file locked by another process, through the
+real server. The question is answered while the lock is held and logged once it is released."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import Config
+from bot.db.models import Question
+from bot.services import make_services
+from tests.handlers.harness import Harness
+
+
+@pytest.fixture
+def sick(engine, tmp_path):
+    path = tmp_path / "bot.sqlite3"
+    config = Config.from_env({"DATABASE_URL": f"sqlite:///{path}"}, need_slack=False)
+    services = make_services(config, engine)  # creates the schema
+    h = Harness(engine, env={"DATABASE_URL": f"sqlite:///{path}"}, services=services)
+    yield h, services, path
+    h.close()
+    services.close()
+    services.db.dispose()
+
+
+def hold_lock(path) -> sqlite3.Connection:
+    """Another process's exclusive lock: no one else may read or write until it is released."""
+    conn = sqlite3.connect(path, isolation_level=None, timeout=10)
+    conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+    conn.execute("BEGIN EXCLUSIVE")
+    conn.execute("INSERT INTO settings (key, value) VALUES ('lock-test', 'x')")
+    return conn
+
+
+def test_questions_are_answered_while_the_database_is_locked(sick):
+    h, services, path = sick
+    services.db.engine.dispose()  # the bot's idle connections closed, as after a restart
+    lock = hold_lock(path)
+    try:
+        for q, word in (("what is envoy", "Envoy"), ("쿠버네티스가 뭐야", "쿠버네티스")):
+            status, rid = h.command(q)
+            assert status == 200
+            assert word in h.response(rid)[0]["text"]  # answered now, not after the 30 s busy timeout
+        with sqlite3.connect(path, timeout=0) as other:
+            with pytest.raises(sqlite3.OperationalError):
+                other.execute("SELECT count(*) FROM questions").fetchone()  # still locked meanwhile
+    finally:
+        lock.rollback() if lock.in_transaction else None
+        lock.close()
+    assert services.question_log.flush(timeout=40)
+    with services.db.read() as s:
+        stored = s.scalars(select(Question.question)).all()
+    assert sorted(stored) == sorted(["what is envoy", "쿠버네티스가 뭐야"])
