@@ -103,6 +103,8 @@ def build_runtime(config: Config, *, engine: Any = None, services: Services | No
     question_log = getattr(services, "question_log", None)
     if question_log is not None:
         question_log.on_drop = lambda n: metrics.question_log_dropped.inc(n)
+    if hasattr(services, "on_probe"):
+        services.on_probe = lambda up: metrics.database_up.set(1.0 if up else 0.0)
     handlers = retry_handlers(metrics)
     client = MeteredWebClient(token=config.slack_bot_token, base_url=config.slack_api_url, timeout=10,
                               retry_handlers=handlers)

@@ -163,6 +163,8 @@ class BotMetrics:
                                           ["method", "error"]))
         self.slack_retries = r.add(Counter("cncf_bot_slack_api_retries_total",
                                            "Slack Web API calls retried, by reason.", ["reason"]))
+        self.database_up = r.add(Gauge("cncf_bot_database_up",
+                                       "1 when the database answered the last health probe, 0 when not."))
         self.info = r.add(Gauge("cncf_bot_info", "Version and catalog data date.", ["version", "catalog_date"]))
         self.knowledge_date = r.add(Gauge("cncf_bot_knowledge_data_timestamp_seconds",
                                           "Date of the catalog data (landscape snapshot), as a Unix time."))

@@ -35,7 +35,7 @@ MAX_BODY = 1 << 20  # Slack's payloads are far smaller; refuse anything bigger b
 
 
 def create_asgi(bolt_app: Any | None, metrics: BotMetrics, *, signing_secret: str | None = None,
-                healthy: Any = None) -> Starlette:
+                healthy: Any = None, database: Any = None) -> Starlette:
     """The ASGI app. `bolt_app` None: only the health and metrics endpoints (Socket Mode)."""
     async def slack_events(request: Request) -> Response:
         resp = await handle_slack(request)
@@ -93,9 +93,14 @@ def create_asgi(bolt_app: Any | None, metrics: BotMetrics, *, signing_secret: st
         return PlainTextResponse(text, status_code=status)
 
     async def healthz(request: Request) -> Response:
+        # 200 while the bot can answer; a sick database makes it "degraded", not unavailable:
+        # questions are still answered, only the database's own subcommands wait for it
         ok = healthy() if healthy else True
+        body = {"status": "ok" if ok else "unavailable"}
+        if database is not None:
+            body["database"] = await run_in_threadpool(database)
         metrics.http.inc(path="/healthz", status="200" if ok else "503")
-        return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503)
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     async def metrics_page(request: Request) -> Response:
         metrics.http.inc(path="/metrics", status="200")
@@ -182,13 +187,15 @@ def serve(runtime: Any, *, host: str = "0.0.0.0") -> None:
         raise StartupError(f"cannot listen on {host}:{config.port} ({exc.strerror or exc}); is another "
                            f"process using PORT={config.port}?") from None
     handler = None
+    database = getattr(runtime.services, "database_status", None)
     if config.socket_mode:
         handler = socket_mode_handler(runtime)
         handler.connect()
         log.info("connected to Slack in Socket Mode; health and metrics on port %s", config.port)
-        asgi = create_asgi(None, runtime.metrics, healthy=lambda: handler.client.is_connected())
+        asgi = create_asgi(None, runtime.metrics, healthy=lambda: handler.client.is_connected(), database=database)
     else:
-        asgi = create_asgi(runtime.app, runtime.metrics, signing_secret=config.slack_signing_secret)
+        asgi = create_asgi(runtime.app, runtime.metrics, signing_secret=config.slack_signing_secret,
+                           database=database)
         log.info("serving Slack requests on http://%s:%s%s", host, config.port, EVENTS_PATH)
     server = uvicorn_server(asgi, host=host, port=config.port, log_level=config.log_level)
     try:

@@ -31,6 +31,8 @@ STATS_DAYS = 14
 PREF_CACHE_MAX = 20_000  # people whose language is remembered
 PREF_TTL = 60.0  # seconds a remembered language is trusted before it is read again
 PREF_WAIT = 0.25  # seconds an answer waits for a language read from the database
+PROBE_WAIT = 1.0  # seconds the health probe waits for the database
+PROBE_EVERY = 10.0  # seconds a probe's result stands
 
 
 class DbServices:
@@ -48,6 +50,8 @@ class DbServices:
         # made on another replica shows within PREF_TTL; least recently used go first when full
         self._langs: LRU = LRU(PREF_CACHE_MAX)
         self._pref_reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pref-read")
+        self._probed: tuple[str, float] = ("ok", -PROBE_EVERY)
+        self.on_probe: Callable[[bool], None] | None = None  # the database_up gauge
 
     # -- Services --------------------------------------------------------------------------------------
     def preferred_lang(self, team_id: str, user_id: str) -> str | None:
@@ -76,6 +80,28 @@ class DbServices:
 
     def log_question(self, record: QuestionRecord) -> None:
         self.question_log.submit(record)  # after the answer, off the answer path
+
+    def database_status(self) -> str:
+        """"ok" or "degraded": a SELECT 1 that must answer within PROBE_WAIT seconds, remembered for
+        PROBE_EVERY seconds (the health endpoint is polled often; the database must not be)."""
+        now = time.monotonic()
+        if now - self._probed[1] < PROBE_EVERY:
+            return self._probed[0]
+        future = self._pref_reads.submit(self._probe)
+        try:
+            status = "ok" if future.result(timeout=PROBE_WAIT) else "degraded"
+        except Exception:
+            status = "degraded"
+        self._probed = (status, now)
+        if self.on_probe:
+            self.on_probe(status == "ok")
+        return status
+
+    def _probe(self) -> bool:
+        from sqlalchemy import text
+
+        with self.db.engine.connect() as conn:
+            return conn.execute(text("SELECT 1")).scalar() == 1
 
     def close(self) -> None:
         self.question_log.close()

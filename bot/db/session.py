@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_MS = 30_000
+PG_TIMEOUT_S = 5
 
 
 def is_sqlite(url: str) -> bool:
@@ -41,7 +42,10 @@ def create_db_engine(url: str, **kw) -> Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kw)
+    # A database that stops answering must not hold threads for minutes: a few seconds to connect,
+    # to wait for a pooled connection, and for any one statement.
+    connect_args = {"connect_timeout": PG_TIMEOUT_S, "options": f"-c statement_timeout={PG_TIMEOUT_S * 1000}"}
+    return create_engine(url, pool_pre_ping=True, pool_timeout=PG_TIMEOUT_S, connect_args=connect_args, **kw)
 
 
 def _wal(cur) -> None:

@@ -2,6 +2,7 @@
 real server. The question is answered while the lock is held and logged once it is released."""
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -43,6 +44,9 @@ def test_questions_are_answered_while_the_database_is_locked(sick):
             status, rid = h.command(q)
             assert status == 200
             assert word in h.response(rid)[0]["text"]  # answered now, not after the 30 s busy timeout
+        status, _, body = h.request("GET", "/healthz")  # still up: it answers; the database is degraded
+        assert status == 200 and json.loads(body) == {"status": "ok", "database": "degraded"}
+        assert "cncf_bot_database_up 0" in h.request("GET", "/metrics")[2].decode()
         with sqlite3.connect(path, timeout=0) as other:
             with pytest.raises(sqlite3.OperationalError):
                 other.execute("SELECT count(*) FROM questions").fetchone()  # still locked meanwhile
@@ -53,3 +57,5 @@ def test_questions_are_answered_while_the_database_is_locked(sick):
     with services.db.read() as s:
         stored = s.scalars(select(Question.question)).all()
     assert sorted(stored) == sorted(["what is envoy", "쿠버네티스가 뭐야"])
+    services._probed = ("degraded", -100.0)  # the next probe is due now
+    assert json.loads(h.request("GET", "/healthz")[2]) == {"status": "ok", "database": "ok"}

@@ -62,7 +62,8 @@ class Harness:
         self.config = Config.from_env(base | (env or {}))
         self.runtime = build_runtime(self.config, engine=engine, services=self.services, start_jobs=False,
                                      ack_budget=ack_budget)
-        self.asgi = create_asgi(self.runtime.app, self.runtime.metrics, signing_secret=SECRET)
+        self.asgi = create_asgi(self.runtime.app, self.runtime.metrics, signing_secret=SECRET,
+                                database=getattr(self.services, "database_status", None))
         sock = bind("127.0.0.1", 0)
         self.port = sock.getsockname()[1]
         self.server = uvicorn_server(self.asgi, host="127.0.0.1", port=self.port, log_level="warning")
