@@ -44,8 +44,14 @@ def create_db_engine(url: str, **kw) -> Engine:
         return engine
     # A database that stops answering must not hold threads for minutes: a few seconds to connect,
     # to wait for a pooled connection, and for any one statement.
-    connect_args = {"connect_timeout": PG_TIMEOUT_S, "options": f"-c statement_timeout={PG_TIMEOUT_S * 1000}"}
-    return create_engine(url, pool_pre_ping=True, pool_timeout=PG_TIMEOUT_S, connect_args=connect_args, **kw)
+    # (added to the URL's own `options`, such as a search_path, never in place of them)
+    own = make_url(url).query.get("options") or ""
+    own = " ".join(own) if isinstance(own, tuple) else own
+    connect_args = {"connect_timeout": PG_TIMEOUT_S,
+                    "options": f"{own} -c statement_timeout={PG_TIMEOUT_S * 1000}".strip()}
+    connect_args.update(kw.pop("connect_args", None) or {})  # a caller's own, such as doctor's shorter wait
+    kw.setdefault("pool_timeout", PG_TIMEOUT_S)
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kw)
 
 
 def _wal(cur) -> None:

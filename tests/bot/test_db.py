@@ -7,6 +7,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -72,3 +73,19 @@ def test_bad_database_url_is_a_clear_error(tmp_path):
     p = subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env, cwd=ROOT, capture_output=True,
                        text=True, timeout=60)
     assert p.returncode == 1 and "cannot upgrade the database" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_postgresql_statements_time_out_and_keep_the_urls_own_options(db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL setting")
+    from sqlalchemy import text
+
+    from bot.db.session import PG_TIMEOUT_S, create_db_engine
+
+    engine = create_db_engine(db_url)  # the test URL sets its own search_path in `options`
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SHOW statement_timeout")).scalar() == f"{PG_TIMEOUT_S}s"
+            assert conn.execute(text("SHOW search_path")).scalar().startswith("t_")
+    finally:
+        engine.dispose()
