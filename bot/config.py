@@ -30,6 +30,7 @@ class Config:
     log_level: str
     log_format: str  # "json" or "text"
     query_log_days: int
+    user_hash_key: str | None = None  # the HMAC key for user ids; kept out of the database
 
     @property
     def socket_mode(self) -> bool:
@@ -85,9 +86,12 @@ class Config:
         if days < 1:
             raise ConfigError("QUERY_LOG_DAYS", f"must be at least 1, got {days}")
         db = database_url(get("DATABASE_URL") or "sqlite:///cncf-bot.sqlite3")
+        hash_key = get("USER_HASH_KEY")
+        if hash_key is not None and len(hash_key) < 32:
+            raise ConfigError("USER_HASH_KEY", "must be at least 32 characters (e.g. `openssl rand -hex 32`)")
         return cls(slack_bot_token=bot_token, slack_signing_secret=secret, slack_app_token=app_token,
                    slack_api_url=api_url, database_url=db, port=port, log_level=level, log_format=fmt,
-                   query_log_days=days)
+                   query_log_days=days, user_hash_key=hash_key)
 
 
 def database_url(url: str) -> str:

@@ -69,7 +69,8 @@ class Redactor:
 
 def config_secrets(config: Any) -> list[str]:
     """The secret values in a bot.config.Config: tokens, signing secret, the database password."""
-    secrets = [config.slack_bot_token, config.slack_signing_secret, config.slack_app_token]
+    secrets = [config.slack_bot_token, config.slack_signing_secret, config.slack_app_token,
+               getattr(config, "user_hash_key", None)]
     return [s for s in secrets + database_passwords(config.database_url) if s]
 
 

@@ -27,9 +27,13 @@ LANGS = ("en", "ko")
 
 
 class UserHasher:
-    def __init__(self, db: Database):
+    """team:user -> HMAC-SHA256 hex. The key is USER_HASH_KEY when it is set, so that a reader of the
+    database alone cannot re-identify askers; otherwise a random salt kept in the database (the
+    embedded default, where database and settings live on the same machine anyway)."""
+
+    def __init__(self, db: Database, key: str | None = None):
         self.db = db
-        self._salt: bytes | None = None
+        self._salt: bytes | None = key.encode("utf-8") if key else None
         self._lock = threading.Lock()
 
     def salt(self) -> bytes:

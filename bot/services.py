@@ -43,7 +43,7 @@ class DbServices:
         self.engine = engine  # knowledge.engine.Engine; read .catalog each time (a reload may swap it)
         self.db = db
         self.now = now or (lambda: dt.datetime.now(potd.UTC))
-        self.hash_user = prefs.UserHasher(db)
+        self.hash_user = prefs.UserHasher(db, key=config.user_hash_key)
         self.potd = PotdCommands(db, lambda: self.engine.catalog, self.now)
         self.question_log = QuestionLogWriter(db, self.hash_user, self.now)
         # (team, user) -> (language or None, when read); a change made here updates it at once, one
@@ -158,6 +158,8 @@ class DbServices:
     # -- /cncf stats ------------------------------------------------------------------------------------
     def stats(self, ctx: CommandContext, lang: str) -> Reply:
         days = min(STATS_DAYS, self.config.query_log_days)
+        # the questions asked a moment ago count too: let the writer catch up, for a second at most
+        self.question_log.flush(timeout=1.0)
         st = prefs.question_stats(self.db, ctx.team_id, days, self.now())
         title = msg("stats.title", lang, days=days)
         if not st.total:

@@ -194,3 +194,28 @@ def test_status_unsubscribe_and_preview(services, engine):
     assert "unsubscribed" in services.subcommand("potd", "unsubscribe", c, "en").text.lower()
     assert "not subscribed" in services.subcommand("potd", "status", c, "en").text
     assert "/cncf potd subscribe" in services.subcommand("potd", "", c, "en").text
+
+
+def test_with_user_hash_key_people_are_hashed_by_the_secret_not_a_salt_in_the_database(db, db_url, engine):
+    import hashlib
+    import hmac
+
+    from bot.db.models import Setting
+
+    key = "k" * 40
+    config = Config.from_env({"DATABASE_URL": db_url, "USER_HASH_KEY": key}, need_slack=False)
+    svc = DbServices(config, engine, db)
+    svc.subcommand("lang", "ko", ctx(user="U0SECRET"), "en")
+    with db.read() as s:
+        stored = s.scalar(select(UserPref.user_hash))
+        salts = s.scalars(select(Setting.key)).all()
+    assert stored == hmac.new(key.encode(), b"T1:U0SECRET", hashlib.sha256).hexdigest()
+    assert "user_hash_salt" not in salts  # nothing in the database re-identifies anyone
+    svc.close()
+
+
+def test_a_short_user_hash_key_is_a_clear_configuration_error():
+    from bot.config import ConfigError
+
+    with pytest.raises(ConfigError, match="USER_HASH_KEY"):
+        Config.from_env({"USER_HASH_KEY": "short"}, need_slack=False)
