@@ -6,6 +6,7 @@ ConfigError naming the variable; the command line turns it into exit code 2.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -31,6 +32,7 @@ class Config:
     log_format: str  # "json" or "text"
     query_log_days: int
     user_hash_key: str | None = None  # the HMAC key for user ids; kept out of the database
+    stats_viewers: frozenset[str] = frozenset()  # user ids who see question text in /cncf stats
 
     @property
     def socket_mode(self) -> bool:
@@ -86,12 +88,16 @@ class Config:
         if days < 1:
             raise ConfigError("QUERY_LOG_DAYS", f"must be at least 1, got {days}")
         db = database_url(get("DATABASE_URL") or "sqlite:///cncf-bot.sqlite3")
+        viewers = frozenset((get("STATS_VIEWERS") or "").replace(",", " ").split())
+        bad = sorted(v for v in viewers if not re.fullmatch(r"[UW][A-Z0-9]{1,20}", v))
+        if bad:
+            raise ConfigError("STATS_VIEWERS", f"must be Slack user ids such as U012ABCDEF, got {', '.join(bad[:3])}")
         hash_key = get("USER_HASH_KEY")
         if hash_key is not None and len(hash_key) < 32:
             raise ConfigError("USER_HASH_KEY", "must be at least 32 characters (e.g. `openssl rand -hex 32`)")
         return cls(slack_bot_token=bot_token, slack_signing_secret=secret, slack_app_token=app_token,
                    slack_api_url=api_url, database_url=db, port=port, log_level=level, log_format=fmt,
-                   query_log_days=days, user_hash_key=hash_key)
+                   query_log_days=days, user_hash_key=hash_key, stats_viewers=viewers)
 
 
 def database_url(url: str) -> str:

@@ -113,6 +113,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "stats.projects": {"en": "Top projects", "ko": "많이 물어본 프로젝트"},
     "stats.unanswered": {"en": "Questions I could not answer (add them to the knowledge)",
                          "ko": "답하지 못한 질문 (지식 데이터에 추가할 후보)"},
+    "stats.text_hidden": {"en": "{n} of them unanswered. Their text is shown to workspace admins and owners only.",
+                          "ko": "그중 {n}개는 답하지 못했어요. 질문 내용은 워크스페이스 관리자와 소유자에게만 보여요."},
     "stats.privacy": {"en": "Questions are kept {keep} days; people are stored only as salted hashes.",
                       "ko": "질문은 {keep}일 동안 보관하며, 사용자 ID는 솔트를 넣은 해시로만 저장합니다."},
     "unknown_sub": {"en": "`{value}` is not a `/cncf potd` command.",

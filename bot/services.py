@@ -33,6 +33,7 @@ PREF_TTL = 60.0  # seconds a remembered language is trusted before it is read ag
 PREF_WAIT = 0.25  # seconds an answer waits for a language read from the database
 PROBE_WAIT = 1.0  # seconds the health probe waits for the database
 PROBE_EVERY = 10.0  # seconds a probe's result stands
+ADMIN_TTL = 600.0  # seconds Slack's word that someone is an admin stands
 
 
 class DbServices:
@@ -51,6 +52,7 @@ class DbServices:
         self._langs: LRU = LRU(PREF_CACHE_MAX)
         self._pref_reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pref-read")
         self._probed: tuple[str, float] = ("ok", -PROBE_EVERY)
+        self._admins: LRU = LRU(PREF_CACHE_MAX)  # (team, user) -> (admin or owner, when asked)
         self.on_probe: Callable[[bool], None] | None = None  # the database_up gauge
 
     # -- Services --------------------------------------------------------------------------------------
@@ -102,6 +104,23 @@ class DbServices:
 
         with self.db.engine.connect() as conn:
             return conn.execute(text("SELECT 1")).scalar() == 1
+
+    def _may_read_questions(self, ctx: CommandContext) -> bool:
+        """A workspace admin or owner (users.info), or someone named in STATS_VIEWERS."""
+        if ctx.user_id in self.config.stats_viewers:
+            return True
+        key = (ctx.team_id, ctx.user_id)
+        known = self._admins.get(key)
+        if known is not None and time.monotonic() - known[1] < ADMIN_TTL:
+            return known[0]
+        allowed = False
+        try:
+            user = (ctx.client.users_info(user=ctx.user_id).get("user") or {}) if ctx.client else {}
+            allowed = bool(user.get("is_admin") or user.get("is_owner"))
+        except Exception as exc:  # Slack could not tell: counts only
+            log.info("users.info failed for /cncf stats: %s", exc)
+        self._admins.put(key, (allowed, time.monotonic()))
+        return allowed
 
     def close(self) -> None:
         self.question_log.close()
@@ -169,7 +188,10 @@ class DbServices:
         day_lines = [f"{d.isoformat()}  {'▇' * max(1, round(12 * n / biggest))} {n}" for d, n, _ in st.per_day]
         entries = self.engine.catalog.entries
         projects = [(entries[p].name if p in entries else p, n) for p, n in st.projects]
-        unanswered = "\n".join(f"• {esc(q[:150])} ({n})" for q, n in st.unanswered) or "-"
+        if self._may_read_questions(ctx):
+            unanswered = "\n".join(f"• {esc(q[:150])} ({n})" for q, n in st.unanswered) or "-"
+        else:  # what people asked is theirs: counts for everyone, text for admins and owners
+            unanswered = msg("stats.text_hidden", lang, n=st.total - st.answered)
         blocks = [header(title),
                   section(esc(msg("stats.total", lang, total=st.total, answered=st.answered, rate=rate))),
                   section(f"*{esc(msg('stats.per_day', lang))}*\n```" + esc("\n".join(day_lines[-days:])) + "```"),

@@ -54,6 +54,7 @@ class FakeSlack:
         self._outbox: queue.Queue[dict] = queue.Queue()
         self.socket_connections = 0
         self.scopes: str | None = SCOPES
+        self.users: dict[str, dict] = {}  # users.info answers by user id (default: a plain member)
         self._ts = 1_700_000_000
         fake = self
 
@@ -186,6 +187,9 @@ class FakeSlack:
                     "message": {"text": body.get("text"), "ts": ts, "bot_id": BOT_ID}}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V0001", "type": "home"}}
+        if method == "users.info":
+            uid = body.get("user", "")
+            return {"ok": True, "user": self.users.get(uid, {"id": uid, "is_admin": False, "is_owner": False})}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
         return {"ok": True}

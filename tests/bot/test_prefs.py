@@ -23,7 +23,8 @@ NOW = dt.datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def services(db, db_url, engine):
-    config = Config.from_env({"DATABASE_URL": db_url, "QUERY_LOG_DAYS": "30"}, need_slack=False)
+    config = Config.from_env({"DATABASE_URL": db_url, "QUERY_LOG_DAYS": "30", "STATS_VIEWERS": "U1"},
+                             need_slack=False)
     clock = {"now": NOW}
     svc = DbServices(config, engine, db, now=lambda: clock["now"])
     svc.clock = clock
@@ -219,3 +220,16 @@ def test_a_short_user_hash_key_is_a_clear_configuration_error():
 
     with pytest.raises(ConfigError, match="USER_HASH_KEY"):
         Config.from_env({"USER_HASH_KEY": "short"}, need_slack=False)
+
+
+def test_stats_show_question_text_to_admins_and_owners_only(services, fake_slack, slack_client):
+    logged(services, record(question="what is a frobnicator", answered=False, intent="unknown", ids=()))
+    fake_slack.users["U7"] = {"id": "U7", "is_admin": False, "is_owner": False}
+    fake_slack.users["U8"] = {"id": "U8", "is_owner": True}
+    member = services.subcommand("stats", "", ctx(user="U7", client=slack_client), "en")
+    owner = services.subcommand("stats", "", ctx(user="U8", client=slack_client), "en")
+    nobody_knows = services.subcommand("stats", "", ctx(user="U9", client=slack_client), "ko")  # not found
+    assert "1 questions" in member.text and "frobnicator" not in member.text + str(member.blocks)
+    assert "admins and owners" in member.text
+    assert "what is a frobnicator (1)" in owner.text
+    assert "frobnicator" not in nobody_knows.text and "관리자" in nobody_knows.text

@@ -54,7 +54,10 @@ def test_lang_and_stats_over_http(slack):
     assert slack.services.preferred_lang(harness.TEAM_ID, "U100") == "ko"
     run(slack, "what is envoy", user="U200")
     run(slack, "zzqx frobnicator", user="U200")
-    stats = run(slack, "stats", user="U200")
+    member = run(slack, "stats", user="U200")["text"]
+    assert re.search(r"\b2 questions, 1 answered", member) and "frobnicator" not in member
+    slack.fake.users["U300"] = {"id": "U300", "is_admin": True}
+    stats = run(slack, "stats", user="U300")
     text = stats["text"]
     assert re.search(r"\b2 questions, 1 answered", text), text
     assert "zzqx frobnicator (1)" in text
