@@ -90,6 +90,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "language.ko": {"en": "Korean", "ko": "한국어"},
     "this_channel": {"en": "this channel", "ko": "이 채널"},
     # /cncf lang
+    "storage.unavailable": {"en": "Storage is unavailable right now, so I cannot do that; try again shortly. "
+                                  "Questions are still answered as usual.",
+                            "ko": "지금은 저장소를 쓸 수 없어서 그 요청은 처리하지 못했어요. 잠시 후 다시 시도해 주세요. "
+                                  "질문에는 평소처럼 답해 드려요."},
     "lang.set": {"en": "I will answer you in English from now on. "
                        "`/cncf lang auto` follows each question's language.",
                  "ko": "이제부터 한국어로 답합니다. `/cncf lang auto`로 바꾸면 질문 언어를 따릅니다."},

@@ -127,6 +127,16 @@ class DbServices:
         self._pref_reads.shutdown(wait=False)
 
     def subcommand(self, name: str, args: str, ctx: CommandContext, lang: str) -> Reply:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            return self._subcommand(name, args, ctx, lang)
+        except SQLAlchemyError as exc:  # the database is down or refusing: say so, in their language
+            log.warning("/cncf %s: the database is unavailable (%s: %s)", name, type(exc).__name__,
+                        str(exc).splitlines()[0][:200])
+            return Reply(text=msg("storage.unavailable", lang))
+
+    def _subcommand(self, name: str, args: str, ctx: CommandContext, lang: str) -> Reply:
         if name == "potd":
             preferred = self.preferred_lang(ctx.team_id, ctx.user_id)
             return self.potd.handle(args, ctx, lang, preferred)

@@ -3,6 +3,7 @@ real server. The question is answered while the lock is held and logged once it 
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 
 import pytest
@@ -59,3 +60,28 @@ def test_questions_are_answered_while_the_database_is_locked(sick):
     assert sorted(stored) == sorted(["what is envoy", "쿠버네티스가 뭐야"])
     services._probed = ("degraded", -100.0)  # the next probe is due now
     assert json.loads(h.request("GET", "/healthz")[2]) == {"status": "ok", "database": "ok"}
+
+
+def test_a_database_that_is_down_still_answers_questions_and_says_so_for_settings(engine):
+    from bot.db import Database
+    from bot.services import DbServices
+
+    with socket.socket() as s:  # a port where no database listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/cncf"
+    services = DbServices(Config.from_env({"DATABASE_URL": url}, need_slack=False), engine, Database(url))
+    h = Harness(engine, services=services)
+    try:
+        status, rid = h.command("what is envoy")
+        assert status == 200 and "Envoy" in h.response(rid)[0]["text"]
+        for text, lang_word in (("lang ko", "Storage is unavailable"), ("stats", "Storage is unavailable")):
+            status, rid = h.command(text)
+            assert status == 200 and lang_word in h.response(rid)[0]["text"]
+        status, rid = h.command("potd status", user="U900")
+        assert "Storage is unavailable" in h.response(rid)[0]["text"]
+        body = json.loads(h.request("GET", "/healthz")[2])
+        assert body == {"status": "ok", "database": "degraded"}
+    finally:
+        h.close()
+        services.close()
