@@ -274,6 +274,20 @@ def clean_env(**values: str) -> dict:
     return keep | {"PYTHONPATH": str(ROOT)} | values
 
 
+def wait_until_serving(proc: subprocess.Popen, port: int, timeout: float = 30) -> None:
+    """Until `cncf-bot serve` answers /healthz; its stderr in the error when it stops instead."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).close()
+            return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                err = proc.communicate(timeout=5)[1]
+                raise AssertionError(f"serve did not start: {(err if isinstance(err, str) else err.decode())[-3000:]}")
+            time.sleep(0.1)
+
+
 def signed(secret: str, body: bytes, content_type: str) -> dict:
     ts = str(int(time.time()))
     return {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts,
@@ -300,15 +314,7 @@ def test_serve_never_logs_the_secrets_it_was_given(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"], env=env,
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"serve did not start: {proc.communicate(timeout=5)[1].decode()[-3000:]}")
-                time.sleep(0.1)
+        wait_until_serving(proc, port)
         # People paste secrets into questions; at DEBUG, Bolt logs the whole response, question included.
         question = (f"what is {bot_token} {signing} {' '.join(shaped)} "
                     f"postgresql://cncf:{url_password}@db/cncf")

@@ -6,12 +6,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
-from tests.bot.test_logs import clean_env, free_port
+from tests.bot.test_logs import clean_env, free_port, wait_until_serving
 from tests.fakeslack import FakeSlack
 
 
@@ -69,14 +67,7 @@ def test_a_good_start_has_no_token_will_be_unused_warning(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"], env=env, cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{env['PORT']}/healthz", timeout=1).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()[1][-2000:]
-                time.sleep(0.1)
+        wait_until_serving(proc, int(env["PORT"]))
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
