@@ -18,7 +18,7 @@ from .intent import MODEL_FILE, IntentModel, shape_tokens
 from .loader import DATA_DIR, Catalog, load_catalog
 from .model import MATURITY_RANK, Answer, Comparison, Entry
 from .retrieval import ProjectRetriever
-from .reading import CONTEXT_CONCEPTS, CONTEXT_PROJECTS, MAX_RECOMMEND, Match, Reader, Reading
+from .reading import CONTEXT_CONCEPTS, CONTEXT_PROJECTS, MAX_RECOMMEND, Match, Reader, Reading, maturity_of
 from .text import first_sentence, strip_particle
 from .vocab import (
     AFTER_WORDS,
@@ -119,12 +119,16 @@ class Engine:
         if not r.toks:
             a.intent = "help" if not r.text.strip() else "unknown"
             return a
-        # A guessed name whose words are a need phrase is the need: "multi-cluster management".
-        r.matches = [m for m in r.matches if m.exact or not r.strong_need
-                     or not set(range(*m.span)) <= r.need_cells]
-        slots = read_dates(r.text.lower(), r.toks, self.today())
+        slots = self._prepare(r)
         p = self.model.probabilities(*self.shape(r, slots))
         return self.decide(a, r, p, slots)
+
+    def _prepare(self, r: Reading) -> DateSlots:
+        """What answering and training both do before shaping: drop guessed names whose words are a
+        need phrase ("multi-cluster management" is the need), read the date slots."""
+        r.matches = [m for m in r.matches if m.exact or not r.strong_need
+                     or not set(range(*m.span)) <= r.need_cells]
+        return read_dates(r.text.lower(), r.toks, self.today())
 
     def shape(self, r: Reading, slots: DateSlots) -> tuple[list[str], tuple[str, ...]]:
         """The question as the classifier reads it: names replaced by their kind, and tags of the
@@ -158,9 +162,7 @@ class Engine:
     def shape_question(self, question: str) -> tuple[list[str], tuple[str, ...]]:
         """What the classifier reads for a question: the same shaping in training and answering."""
         r = self.read(question)
-        r.matches = [m for m in r.matches if m.exact or not r.strong_need
-                     or not set(range(*m.span)) <= r.need_cells]
-        return self.shape(r, read_dates(r.text.lower(), r.toks, self.today()))
+        return self.shape(r, self._prepare(r))
 
     def decide(self, a: Answer, r: Reading, p: dict[str, float], slots: DateSlots) -> Answer:
         excluded = {m.target.id for m in r.matches if self._excluded(m, r)}
@@ -187,7 +189,6 @@ class Engine:
             choice = "help" if choice == "help" and p["help"] >= OUT_OF_SCOPE else "unknown"
         elif (p["unknown"] >= OUT_OF_SCOPE and p["unknown"] > p[choice]) or p[choice] < FLOOR:
             choice = "unknown"
-        a.scores = {k: round(v, 3) for k, v in sorted(p.items(), key=lambda kv: -kv[1])[:3]}
 
         # A maturity word inside another concept's name is not a list filter; inside a maturity
         # level's own name it is, when the question asks for a list ("archived cncf projects 몇 개?").
@@ -292,8 +293,7 @@ class Engine:
 
     def _stage_concepts(self, r: Reading) -> list[str]:
         """The maturity levels a question names, as the concepts that explain them."""
-        seen = dict.fromkeys(m for m in (MATURITY_WORDS.get(t) or MATURITY_WORDS.get(strip_particle(t) or "")
-                                         for t in r.toks) if m)
+        seen = dict.fromkeys(m for m in map(maturity_of, r.toks) if m)
         return [f"concept:{m}-stage" for m in seen if f"{m}-stage" in self.catalog.concepts]
 
     def _fact(self, a: Answer, r: Reading, slots: DateSlots) -> None:
@@ -303,9 +303,8 @@ class Engine:
         kind = slots.transition or r.maturity
         if kind == "sandbox":
             kind = "accepted"
-        if kind not in DATE_FIELD:
-            kind = {"graduated": "graduated", "incubating": "incubating", "archived": "archived"}.get(
-                e.maturity or "", "accepted")
+        if kind not in DATE_FIELD:  # "what's etcd's status": the step that made it what it is
+            kind = e.maturity if e.maturity in ("graduated", "incubating", "archived") else "accepted"
         a.fact = (kind, date_of(e, kind))
 
     def _date_filter(self, a: Answer, r: Reading, slots: DateSlots) -> None:
@@ -343,7 +342,7 @@ class Engine:
             for pid, w in self.index.need.get(need_key(kw), {}).items():
                 scores[pid] += w
                 why[pid].append(kw)
-        beside = {o.id: o for path in {(e.category, e.subcategory), *e.other_paths} for o in self._by_path.get(path, ())}
+        beside = {o.id for path in {(e.category, e.subcategory), *e.other_paths} for o in self._by_path.get(path, ())}
         for oid in beside:
             scores[oid] += 3.0  # listed beside it in the landscape: the landscape's own "same job"
         for o in self._related_to.get(e.id, ()):
@@ -565,10 +564,5 @@ class Engine:
         return a
 
 
-def in_category(e: Entry, label: str) -> bool:
-    paths = ((e.category, e.subcategory),) + tuple(e.other_paths)
-    return any(label in (c, s) for c, s in paths)
-
-
-__all__ = ["Engine", "in_category", "first_sentence", "key_of", "need_key"]
+__all__ = ["Engine", "first_sentence", "key_of", "need_key"]
 

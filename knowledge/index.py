@@ -20,8 +20,8 @@ from .text import jamo, stem, tokens
 from .vocab import CATEGORY_WORDS, STOP_EN, STOP_KO
 
 MIN_FUZZY_LEN = 5  # names of 4 characters (jamo for Korean) or fewer need an exact match
-FUZZY_CUTOFF = 75.0
-NAME_PREFIX = 4  # characters of a name's key indexed to skip runs that cannot begin a name  # weakest match offered as "did you mean"
+FUZZY_CUTOFF = 75.0  # weakest match offered as "did you mean"
+NAME_PREFIX = 4  # characters of a key indexed to skip runs that cannot begin a name or a need keyword
 
 # How much an exact name counts, by kind: a CNCF project over a concept over another entry.
 PRIORITY = {"project": 3, "concept": 2, "entry": 1}

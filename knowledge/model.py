@@ -160,7 +160,6 @@ class Answer:
     newest: bool = False  # list: newest first
     count: int | None = None  # list: a "how many" question; the count of `projects`
     instead_of: str | None = None  # recommend: the entry id alternatives were asked for
-    scores: dict[str, float] = field(default_factory=dict)  # the classifier's top labels, for debugging
 
     def render_key(self) -> tuple:
         """Everything a renderer reads from this Answer, as a hashable key: two answers with the

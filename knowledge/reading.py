@@ -41,6 +41,11 @@ CONTEXT_PROJECTS = frozenset({"kubernetes"})
 CONTEXT_CONCEPTS = frozenset({"cncf"})  # the setting of most questions, rarely their subject
 
 
+def maturity_of(token: str) -> str | None:
+    """The maturity level a token names; with a Korean particle or ending ("샌드박스로") still one."""
+    return MATURITY_WORDS.get(token) or MATURITY_WORDS.get(strip_particle(token) or "")
+
+
 @dataclass
 class Match:
     target: Target
@@ -126,8 +131,7 @@ class Reader:
                    and m.exact for i in range(*m.span)} | echo
         nh = self._match_needs(toks, covered)
         cues = self._cues(low, toks)
-        # "샌드박스로", "졸업한": a maturity word with a Korean particle or ending is still one
-        levels = [MATURITY_WORDS.get(t) or MATURITY_WORDS.get(strip_particle(t) or "") for t in toks]
+        levels = [maturity_of(t) for t in toks]
         maturity_pos = next((i for i, m in enumerate(levels) if m), -1)
         maturity = levels[maturity_pos] if maturity_pos >= 0 else None
         category, cat_span = self._category(toks)
@@ -148,15 +152,12 @@ class Reader:
         return Reading(text, lang, toks, matches, nh.why, nh.scores, category, maturity, step, nh.step, cues,
                        nh.longest, maturity_pos, nh.cells, nh.strong, nh.strong_ids)
 
-    def _windows(self, toks: list[str], longest: int, prefixes: dict[str, int] | None = None):
+    def _windows(self, toks: list[str], longest: int, prefixes: dict[str, int]):
         """(start, end, key, plural) for runs of up to `longest` tokens, longest runs first, Korean
-        with and without particle. With `prefixes` (a name's first characters -> its longest key),
-        only runs whose joined text can be a name: a long question has hundreds of runs and only
-        a few can begin a name."""
-        if prefixes is None:
-            limits = [10_000] * len(toks)
-        else:
-            limits = [self._name_room(t, prefixes) for t in toks]
+        with and without particle; only runs whose joined text can begin a name (`prefixes`: a
+        name's first characters -> its longest key): a long question has hundreds of runs and
+        only a few can begin a name."""
+        limits = [self._room(t, prefixes) for t in toks]
         for n in range(min(longest, len(toks)), 0, -1):
             for i in range(len(toks) - n + 1):
                 if limits[i] <= 0:
@@ -175,9 +176,9 @@ class Reader:
                     yield i, i + n, key[:-1], True  # "SIGs", "operators"
 
     @staticmethod
-    def _name_room(t: str, prefixes: dict[str, int]) -> int:
-        """How long a name beginning with token `t` (or `t` without its particle) can be; 0 when
-        no name begins so."""
+    def _room(t: str, prefixes: dict[str, int]) -> int:
+        """How long a key (a name, or a need keyword) beginning with token `t`, or `t` without its
+        particle, can be; 0 when none begins so."""
         room = prefixes.get(t[:NAME_PREFIX], 0)
         stripped = strip_particle(t)
         if stripped:  # "케다가": the name "케다" is shorter than the token
@@ -317,7 +318,7 @@ class Reader:
         steps: dict[int, float] = defaultdict(float)
         stems = [stem(NEED_SYNONYMS.get(t, t)) for t in toks]
         # how long a keyword starting at each token can be (0: none starts there)
-        room = [max(self._name_room(st, idx.need_prefixes), self._name_room(t, idx.need_prefixes))
+        room = [max(self._room(st, idx.need_prefixes), self._room(t, idx.need_prefixes))
                 for st, t in zip(stems, toks)]
         for n in range(min(idx.need_max_len, len(toks)), 0, -1):
             for i in range(len(toks) - n + 1):
