@@ -124,13 +124,9 @@ def raw_kind(content_type: str, body: bytes) -> str:
     return "other"
 
 
-def signed_bytes(secret: str, body: bytes, timestamp: str | None, signature: str | None) -> bool:
-    """Slack's v0 signature over raw bytes (slack_sdk's verifier only takes UTF-8), within 5 minutes."""
-    return signature_problem(secret, body, timestamp, signature) is None
-
-
 def signature_problem(secret: str, body: bytes, timestamp: str | None, signature: str | None) -> str | None:
-    """Why a request is not signed by Slack, or None when it is. The timestamp is read
+    """Why a request is not Slack's v0 signature over the raw bytes within 5 minutes (slack_sdk's
+    verifier only takes UTF-8), or None when it is. The timestamp is read
     defensively: not a plain number of at most 12 digits (fractional, negative, 5,000 digits) is
     no timestamp."""
     if not timestamp or not signature:

@@ -51,6 +51,9 @@ class DbServices:
         # made on another replica shows within PREF_TTL; least recently used go first when full
         self._langs: LRU = LRU(PREF_CACHE_MAX)
         self._pref_reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pref-read")
+        self._reading: dict[tuple[str, str], Any] = {}  # reads in flight, by person
+        self._lock = threading.Lock()
+        self._warned = 0.0
         self._probed: tuple[str, float] = ("ok", -PROBE_EVERY)
         self._admins: LRU = LRU(PREF_CACHE_MAX)  # (team, user) -> (admin or owner, when asked)
         self.on_probe: Callable[[bool], None] | None = None  # the database_up gauge
@@ -64,7 +67,10 @@ class DbServices:
         cached = self._langs.get(key)
         if cached is not None and time.monotonic() - cached[1] < PREF_TTL:
             return cached[0]
-        future = self._pref_reads.submit(self._read_lang, key)
+        with self._lock:  # one read per person at a time: a slow database must not pile them up
+            future = self._reading.get(key)
+            if future is None:
+                future = self._reading[key] = self._pref_reads.submit(self._read_lang, key)
         try:
             return future.result(timeout=PREF_WAIT)
         except Exception:  # slow, or the database failed: the last known language, if any
@@ -73,10 +79,15 @@ class DbServices:
     def _read_lang(self, key: tuple[str, str]) -> str | None:
         try:
             lang = prefs.get_lang(self.db, self.hash_user(*key), key[0])
-        except Exception:
-            log.warning("could not read a language preference; answering in the question's language",
-                        exc_info=True)
+        except Exception as exc:
+            if time.monotonic() - self._warned > 10:  # one line per outage, not one per question
+                self._warned = time.monotonic()
+                log.warning("could not read language preferences (%s); answering in each question's language",
+                            type(exc).__name__)
             raise
+        finally:
+            with self._lock:
+                self._reading.pop(key, None)
         self._langs.put(key, (lang, time.monotonic()))
         return lang
 

@@ -565,4 +565,3 @@ class Engine:
 
 
 __all__ = ["Engine", "first_sentence", "key_of", "need_key"]
-

@@ -32,13 +32,15 @@ LABELS = ("project", "fact", "compare", "recommend", "alternative", "list", "dat
 FORMAT = "cncf-bot-intent/1"
 MODEL_FILE = "intent-model.npz"
 
+_PARTICLES = frozenset(PARTICLES)
+
 # What a name becomes in the text the classifier reads.
 PLACEHOLDER = {"project": "_proj_", "entry": "_tool_", "concept": "_concept_", "kube": "_kube_", "trail": "_trail_",
                "cncf": "_cncf_"}
 
 
 def shape_tokens(toks: list[str], spans: list[tuple[tuple[int, int], str, bool]]) -> list[str]:
-    """The question's tokens with each name span (start, end), kind, exact) replaced by its
+    """The question's tokens with each name span ((start, end), kind, exact) replaced by its
     placeholder, years and numbers by theirs: the only text the classifier ever reads."""
     by_start = {s[0]: (s[1], kind, exact) for s, kind, exact in spans}
     out: list[str] = []
@@ -50,7 +52,7 @@ def shape_tokens(toks: list[str], spans: list[tuple[tuple[int, int], str, bool]]
             if not exact:  # numbers inside a guessed name stay visible: "trailmap step 9"
                 out += ["_num_" for t in toks[i + 1:end] if t.isdigit()]
             i = max(end, i + 1)
-            if i < len(toks) and toks[i] in PARTICLES:
+            if i < len(toks) and toks[i] in _PARTICLES:
                 i += 1  # "메탈3랑": the particle belongs to the name, as in "아르고랑"
             continue
         t = toks[i]
