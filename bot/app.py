@@ -18,14 +18,20 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from slack_bolt import BoltRequest
+
 from handlers.app import build_app
 from handlers.deps import Hooks
+from handlers.posting import PostPolicy
 from handlers.services import Services
 
 from .config import Config
 from .metrics import BotMetrics
 
 log = logging.getLogger("cncf_bot")
+# bounded label values for cncf_bot_answers_given_up_total (the last failure before giving up)
+GIVE_UP_REASONS = frozenset({"ratelimited", "500", "502", "503", "504", "timeout", "look_failed",
+                             "TimeoutError", "URLError", "RemoteDisconnected", "ConnectionResetError"})
 
 
 class MetricsHooks(Hooks):
@@ -40,6 +46,14 @@ class MetricsHooks(Hooks):
 
     def slack_error(self, method: str, error: str) -> None:
         self.metrics.slack_errors.inc(method=method, error=error)
+
+    def post_retry(self, reason: str) -> None:
+        self.metrics.slack_retries.inc(reason=reason)
+
+    def post_done(self, outcome: str, reason: str = "") -> None:
+        self.metrics.deliveries.inc(outcome=outcome)
+        if outcome == "gave_up":
+            self.metrics.given_up.inc(reason=reason if reason in GIVE_UP_REASONS else "other")
 
 
 def counted(handler_class, reason: str, metrics: BotMetrics, **kwargs):
@@ -105,20 +119,32 @@ def build_runtime(config: Config, *, engine: Any = None, services: Services | No
         question_log.on_drop = lambda n: metrics.question_log_dropped.inc(n)
     if hasattr(services, "on_probe"):
         services.on_probe = lambda up: metrics.database_up.set(1.0 if up else 0.0)
+    if hasattr(services, "on_claim_fallback"):
+        services.on_claim_fallback = lambda why: metrics.event_claim_fallbacks.inc(reason=why)
     handlers = retry_handlers(metrics)
-    client = MeteredWebClient(token=config.slack_bot_token, base_url=config.slack_api_url, timeout=10,
-                              retry_handlers=handlers)
+    client = MeteredWebClient(token=config.slack_bot_token, base_url=config.slack_api_url,
+                              timeout=config.slack_timeout, retry_handlers=handlers)
     client.metrics = metrics
+    # answers retry on their own terms (handlers.posting): an automatic retry after a dropped
+    # connection could post twice, and a Retry-After slept in a worker would hold up other answers
+    poster = bot_services.posting_client(client)
     # Answers are worked out here after the ack; 8 threads keep a burst of questions moving while
     # a few wait on Slack (the engine itself answers in well under a millisecond).
     executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cncf-answer")
     app = build_app(config, engine, services, client, hooks=MetricsHooks(metrics), retry_handlers=handlers,
-                    executor=executor, ack_budget=ack_budget)
+                    executor=executor, ack_budget=ack_budget, post_client=poster,
+                    policy=PostPolicy(deadline=config.post_deadline))
     from handlers.commands import app_version
 
     metrics.info.set(1, version=app_version(), catalog_date=engine.catalog.source.data_date)
     metrics.set_catalog(engine.catalog)
-    stop_jobs = bot_services.start_background(config, services, engine, client) if start_jobs else (lambda: None)
+    def replay(event_id: str, body: dict) -> None:
+        """An event another replica acked and never answered, through the app as if just received."""
+        app.dispatch(BoltRequest(body=body, mode="socket_mode", context={"cncf_replay": event_id}))
+
+    stop_jobs = bot_services.start_background(
+        config, services, engine, client, replay=replay,
+        on_abandoned=lambda n: metrics.events_abandoned.inc(n)) if start_jobs else (lambda: None)
 
     def stop() -> None:
         stop_jobs()

@@ -33,6 +33,9 @@ class Config:
     query_log_days: int
     user_hash_key: str | None = None  # the HMAC key for user ids; kept out of the database
     stats_viewers: frozenset[str] = frozenset()  # user ids who see question text in /cncf stats
+    slack_timeout: float = 10.0  # seconds one Web API call may take (SLACK_TIMEOUT_SECONDS)
+    post_deadline: float = 120.0  # seconds an answer keeps trying to reach Slack (SLACK_RETRY_SECONDS)
+    event_lease: float = 180.0  # seconds a replica owns an event before another may finish it
 
     @property
     def socket_mode(self) -> bool:
@@ -95,9 +98,30 @@ class Config:
         hash_key = get("USER_HASH_KEY")
         if hash_key is not None and len(hash_key) < 32:
             raise ConfigError("USER_HASH_KEY", "must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+        timeout = seconds(get, "SLACK_TIMEOUT_SECONDS", 10.0, 0.1, 120)
+        deadline = seconds(get, "SLACK_RETRY_SECONDS", 120.0, 1, 3600)
+        lease = seconds(get, "EVENT_LEASE_SECONDS", max(180.0, deadline + 2 * timeout + 30), 1, 86400)
+        if lease <= deadline + timeout:
+            raise ConfigError("EVENT_LEASE_SECONDS", f"must be longer than SLACK_RETRY_SECONDS + SLACK_TIMEOUT_SECONDS "
+                                                     f"({deadline + timeout:g}), or a slow answer would be "
+                                                     f"taken over while it is still being posted; got {lease:g}")
         return cls(slack_bot_token=bot_token, slack_signing_secret=secret, slack_app_token=app_token,
                    slack_api_url=api_url, database_url=db, port=port, log_level=level, log_format=fmt,
-                   query_log_days=days, user_hash_key=hash_key, stats_viewers=viewers)
+                   query_log_days=days, user_hash_key=hash_key, stats_viewers=viewers, slack_timeout=timeout,
+                   post_deadline=deadline, event_lease=lease)
+
+
+def seconds(get, name: str, default: float, low: float, high: float) -> float:
+    text = get(name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(name, f"must be a number of seconds, got {text!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(name, f"must be between {low:g} and {high:g} seconds, got {text}")
+    return value
 
 
 def database_url(url: str) -> str:

@@ -163,6 +163,19 @@ class BotMetrics:
                                           ["method", "error"]))
         self.slack_retries = r.add(Counter("cncf_bot_slack_api_retries_total",
                                            "Slack Web API calls retried, by reason.", ["reason"]))
+        self.deliveries = r.add(Counter("cncf_bot_answer_deliveries_total",
+                                        "Answers posted with chat.postMessage, by how their delivery ended "
+                                        "(posted; found: an earlier attempt had arrived; refused; gave_up).",
+                                        ["outcome"]))
+        self.given_up = r.add(Counter("cncf_bot_answers_given_up_total",
+                                      "Answers not delivered within SLACK_RETRY_SECONDS, by the last failure.",
+                                      ["reason"]))
+        self.event_claim_fallbacks = r.add(Counter("cncf_bot_event_claim_fallbacks_total",
+                                                   "Events decided by this replica's memory because the database "
+                                                   "did not record them in time (timeout, error, backlog).",
+                                                   ["reason"]))
+        self.events_abandoned = r.add(Counter("cncf_bot_events_abandoned_total",
+                                              "Events no replica finished in time (too old, or tried too often)."))
         self.database_up = r.add(Gauge("cncf_bot_database_up",
                                        "1 when the database answered the last health probe, 0 when not."))
         self.info = r.add(Gauge("cncf_bot_info", "Version and catalog data date.", ["version", "catalog_date"]))

@@ -21,6 +21,7 @@ from handlers.services import CommandContext, QuestionRecord, Reply, Services
 from . import potd, prefs
 from .config import Config
 from .db import Database, upgrade
+from .delivery import EventClaims, EventLedger, Sweeper
 from .messages import msg
 from .potd_runner import PotdRunner
 from .question_log import QuestionLogWriter
@@ -57,6 +58,16 @@ class DbServices:
         self._probed: tuple[str, float] = ("ok", -PROBE_EVERY)
         self._admins: LRU = LRU(PREF_CACHE_MAX)  # (team, user) -> (admin or owner, when asked)
         self.on_probe: Callable[[bool], None] | None = None  # the database_up gauge
+        self.claims = EventClaims(db, lease=config.event_lease)
+        self.events = EventLedger(self.claims, on_fallback=lambda why: self.on_claim_fallback(why))
+        self.on_claim_fallback: Callable[[str], None] = lambda why: None
+
+    # -- events, once across replicas (bot.delivery) ----------------------------------------------------
+    def receive_event(self, event_id: str, team_id: str, body: dict) -> str:
+        return self.events.receive(event_id, team_id, body)
+
+    def finish_event(self, event_id: str, outcome: str) -> None:
+        self.events.finish(event_id, outcome)
 
     # -- Services --------------------------------------------------------------------------------------
     def preferred_lang(self, team_id: str, user_id: str) -> str | None:
@@ -135,6 +146,7 @@ class DbServices:
 
     def close(self) -> None:
         self.question_log.close()
+        self.events.close()  # the outcomes still on their way are stored
         self._pref_reads.shutdown(wait=False)
 
     def subcommand(self, name: str, args: str, ctx: CommandContext, lang: str) -> Reply:
@@ -284,15 +296,23 @@ def posting_client(client: Any) -> Any:
     return fresh
 
 
-def start_background(config: Config, services: Services, engine: Any, client: Any) -> Callable[[], None]:
+def start_background(config: Config, services: Services, engine: Any, client: Any,
+                     replay: Callable[[str, dict], Any] | None = None,
+                     on_abandoned: Callable[[int], None] | None = None) -> Callable[[], None]:
+    """The daily-post ticker and, given `replay(event_id, body)`, the sweeper that finishes events
+    other replicas acked but never answered."""
     if not isinstance(services, DbServices):
         return lambda: None
     db = services.db
     runner = PotdRunner(db, lambda: engine.catalog, posting_client(client))
     ticker = Ticker(runner, lambda: prefs.prune_questions(db, config.query_log_days)).start()
+    every = min(max(config.event_lease / 6, 1.0), 30.0)
+    sweeper = Sweeper(services.claims, replay, every=every, on_abandoned=on_abandoned).start() if replay else None
 
     def stop() -> None:
         ticker.stop()
+        if sweeper:
+            sweeper.stop()
         services.close()  # the questions still queued are stored
 
     return stop

@@ -22,7 +22,6 @@ from .deps import (
     Deps,
     message_for,
     note_request,
-    post,
     record,
     respond_url,
     shared_by,
@@ -84,7 +83,7 @@ def share_answer(deps: Deps, body: dict, data: dict) -> None:
         record(deps, answer, ctx, "action", answer.question, time.perf_counter() - started)
     reply = shared_by(reply, ctx.user_id, lang)
     if not respond_url(deps, body.get("response_url", ""), reply):
-        post(deps, ctx.channel_id, reply)
+        deps.deliver(ctx.channel_id, reply, key=click_key(body))
 
 
 def answer_from_value(deps: Deps, data: dict) -> tuple[Answer | None, int]:
@@ -152,7 +151,7 @@ def deliver(deps: Deps, body: dict, data: dict, *, replace: bool = False) -> Non
     record(deps, answer, ctx, "action", answer.question, time.perf_counter() - started)
     container = body.get("container") or {}
     if container.get("type") == "view" or not ctx.channel_id:  # App Home: answer in the DM
-        post(deps, ctx.user_id, reply)
+        deps.deliver(ctx.user_id, reply, key=click_key(body))
         return
     if container.get("is_ephemeral") and body.get("response_url"):
         share = {k: v for k, v in data.items() if k != "l"} | {"l": answer.lang}
@@ -160,5 +159,12 @@ def deliver(deps: Deps, body: dict, data: dict, *, replace: bool = False) -> Non
         respond_url(deps, body["response_url"], reply, replace_original=replace)
         return
     message = body.get("message") or {}
-    post(deps, ctx.channel_id, reply, thread_ts=message.get("thread_ts") or message.get("ts")
-         or container.get("message_ts"))
+    deps.deliver(ctx.channel_id, reply, key=click_key(body),
+                 thread_ts=message.get("thread_ts") or message.get("ts") or container.get("message_ts"))
+
+
+def click_key(body: dict) -> str:
+    """Names one click (the answer's metadata key): Slack's trigger id, else the action's own ts."""
+    acts = body.get("actions") if isinstance(body.get("actions"), list) else []
+    first = acts[0] if acts and isinstance(acts[0], dict) else {}
+    return "click:" + str(body.get("trigger_id") or first.get("action_ts") or time.time())

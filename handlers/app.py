@@ -14,10 +14,10 @@ from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
-from slack_bolt.middleware import Middleware
 
 from . import actions, commands, events, home
 from .deps import Deps, EventDeduper, Hooks, note_request, request_kind, track_request
+from .posting import PostPolicy
 from .services import Services
 
 log = logging.getLogger("cncf_bot.handlers")
@@ -43,11 +43,13 @@ class LoggedApp(App):
 def build_app(config: Any, engine: Any, services: Services, client: Any = None, *, hooks: Hooks | None = None,
               claim_event: Callable[[str], bool] | None = None, retry_handlers: list | None = None,
               token_verification: bool = True, executor: Executor | None = None,
-              ack_budget: float = 2.0) -> App:
+              ack_budget: float = 2.0, post_client: Any = None, policy: PostPolicy | None = None) -> App:
     """The Bolt app for a Config (bot.config.Config): HTTP mode verifies signatures, Socket Mode needs none.
 
-    `claim_event(event_id) -> bool` records an event id and says whether it is new; by default an
-    in-memory LRU, or `services.claim_event` when the services can remember across replicas.
+    Events are received through `services.receive_event` when the services have it (bot.delivery:
+    once across replicas); otherwise, and whenever that cannot answer, `claim_event(event_id) ->
+    bool` decides from this process's memory (an LRU by default). Answers are posted with
+    `post_client` (without automatic retries; `client` by default) under `policy`.
     """
     if client is None:
         from slack_sdk import WebClient
@@ -57,7 +59,8 @@ def build_app(config: Any, engine: Any, services: Services, client: Any = None, 
     if claim_event is None:
         claim_event = getattr(services, "claim_event", None) or EventDeduper().claim
     deps = Deps(engine=engine, services=services, client=client, hooks=hooks or Hooks(), claim_event=claim_event,
-                retry_handlers=retry_handlers, executor=executor, ack_budget=ack_budget)
+                retry_handlers=retry_handlers, executor=executor, ack_budget=ack_budget, post_client=post_client,
+                policy=policy or PostPolicy())
     bolt_log = logging.getLogger("cncf_bot.bolt")
     bolt_log.addFilter(_NoTokenUnusedWarning())
     app = LoggedApp(
@@ -70,7 +73,6 @@ def build_app(config: Any, engine: Any, services: Services, client: Any = None, 
         logger=bolt_log,
     )
     app.hooks = deps.hooks
-    app.use(SkipRetriesAndDuplicates(deps))
     commands.register(app, deps)
     events.register(app, deps)
     actions.register(app, deps)
@@ -94,35 +96,3 @@ class _NoTokenUnusedWarning(logging.Filter):
         from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
-
-
-class SkipRetriesAndDuplicates(Middleware):
-    """Answer each event once: ack Slack's retries without work, and claim each event id once.
-
-    A class rather than a function middleware: Bolt calls `process` directly, where a function
-    would have its arguments worked out by inspection on every request.
-    """
-
-    def __init__(self, deps: Deps):
-        self.deps = deps
-
-    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
-        body = req.body
-        if isinstance(body, dict) and body.get("type") == "event_callback":
-            if retry_number(req.headers.get("x-slack-retry-num")) > 0:
-                note_request(outcome="skipped")
-                return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
-            event_id = body.get("event_id")
-            if event_id and not self.deps.claim_event(str(event_id)):
-                note_request(outcome="skipped")
-                return BoltResponse(status=200, body="")
-        return next()
-
-
-def retry_number(header) -> int:
-    """X-Slack-Retry-Num as a number (Socket Mode sends "0" for a first delivery)."""
-    value = header[0] if isinstance(header, (list, tuple)) and header else header
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 1  # present but unreadable: treat as a retry

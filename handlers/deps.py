@@ -45,7 +45,8 @@ from .blocks import (
     render_blocks,
     value,
 )
-from .services import CommandContext, QuestionRecord, Reply, Services
+from .posting import Delivery, Later, PostPolicy
+from .services import NEW, RETAKE, SKIP, CommandContext, QuestionRecord, Reply, Services
 
 log = logging.getLogger("cncf_bot.handlers")
 request_log = logging.getLogger("cncf_bot.requests")
@@ -72,6 +73,12 @@ class Hooks:
 
     def finished(self, kind: str, intent: str, outcome: str, seconds: float) -> None:
         """A request's work is done, after the ack for deferred work (outcome: see RequestLog)."""
+
+    def post_retry(self, reason: str) -> None:
+        """An answer's post failed and will be tried again (rate_limited, server_error, timeout...)."""
+
+    def post_done(self, outcome: str, reason: str = "") -> None:
+        """An answer's delivery ended (posted, found, refused, gave_up: with the last reason)."""
 
 
 # -- one log line per request ------------------------------------------------------------------------
@@ -201,6 +208,9 @@ class Deps:
     retry_handlers: list | None = None  # for response_url posts; None: slack_sdk's default
     executor: Executor | None = None  # where work runs besides the request
     ack_budget: float = 2.0  # seconds a /cncf answer may take to ride in the ack (Slack allows 3)
+    post_client: Any = None  # the client for answers, without automatic retries (Delivery retries)
+    policy: PostPolicy = field(default_factory=PostPolicy)
+    _later: Later | None = field(default=None, repr=False)
     _answers: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _answers_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -216,6 +226,53 @@ class Deps:
     @property
     def catalog(self):
         return self.engine.catalog
+
+    # -- events: once across replicas (bot.delivery), answers delivered once (handlers.posting) ------
+    def receive(self, body: dict, context: dict | None = None) -> str:
+        """NEW, RETAKE or SKIP for an event about to be acked; a replay (bot.delivery.Sweeper) is a
+        RETAKE already claimed. Never raises: when the services cannot tell, memory decides."""
+        if (context or {}).get("cncf_replay"):
+            return RETAKE
+        event_id = str(body.get("event_id") or "")
+        if not event_id:
+            return NEW
+        receive = getattr(self.services, "receive_event", None)
+        if receive is not None:
+            try:
+                return receive(event_id, str(body.get("team_id") or ""), body)
+            except Exception:
+                log.exception("receive_event failed; deciding from memory")
+        return NEW if self.claim_event(event_id) else SKIP
+
+    def finish(self, body: dict, outcome: str) -> None:
+        event_id = str(body.get("event_id") or "")
+        finish = getattr(self.services, "finish_event", None)
+        if event_id and finish is not None:
+            try:
+                finish(event_id, outcome)
+            except Exception:
+                log.exception("finish_event failed")
+
+    def deliver(self, channel: str, reply: Reply, *, key: str, thread_ts: str | None = None,
+                since: str | None = None, uncertain: bool = False,
+                done: Callable[[str], None] | None = None) -> None:
+        """Post an answer through a Delivery (retries, Retry-After, a look in the thread first when
+        an earlier attempt may have arrived); `done(outcome)` when it ends. Never raises."""
+        if self._later is None:
+            self._later = Later(self.pool().submit)
+        hooks = self.hooks
+
+        def ended(outcome: str) -> None:
+            hooks.post_done(outcome, delivery.last)
+            if outcome in ("refused", "gave_up"):
+                note_request(outcome="slack_error")
+            if done is not None:
+                done(outcome)
+
+        delivery = Delivery(client=self.post_client or self.client, channel=channel, reply=reply, key=key,
+                            thread_ts=thread_ts, since=since, uncertain=uncertain, policy=self.policy,
+                            run=self.pool().submit, later=self._later, done=ended, on_retry=hooks.post_retry)
+        delivery.start()
 
     def answer(self, text: str, preferred: str | None) -> tuple[Answer, Reply]:
         """Answer and render a question, remembering the last ANSWER_CACHE_SIZE distinct ones.

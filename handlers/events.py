@@ -1,47 +1,62 @@
 """Mentions and direct messages.
 
-A mention is handled by the `app_mention` listener only (the app does not subscribe to
-`message.channels`, and the `message` listener below answers only in DMs), so one mention
-gets one answer. Slack's retries are skipped and event ids are claimed once (see
-`SkipRetriesAndDuplicates` in handlers.app).
+A mention is handled by the `app_mention` listener only (the `message` listener below answers
+only in DMs), so one mention gets one answer. Each event is received once across replicas before
+it is acked (`Deps.receive`, bot.delivery): a Slack retry of an event not yet answered is
+answered, one already answered or in hand elsewhere is not. The answer goes out through a
+`Delivery` (handlers.posting), whose end finishes the event.
 """
 from __future__ import annotations
 
 import re
 
-from .deps import Deps, answer_question, note_request, post
-from .services import CommandContext
+from .deps import Deps, answer_question, note_request
+from .services import RETAKE, SKIP, CommandContext
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def register(app, deps: Deps) -> None:
-    def mention(ack, body, event, context):
-        ack()
-        deps.defer(answer_mention, deps=deps, body=body, event=event, bot_user_id=context.bot_user_id)
+    def received(answer):
+        def listener(ack, body, event, context):
+            verdict = deps.receive(body, context)
+            ack()
+            if verdict == SKIP:
+                note_request(outcome="skipped")
+                return
+            deps.defer(answer, deps=deps, body=body, event=event, bot_user_id=context.bot_user_id,
+                       uncertain=verdict == RETAKE)
+        return listener
 
-    def direct_message(ack, body, event, context):
-        ack()
-        deps.defer(answer_dm, deps=deps, body=body, event=event, bot_user_id=context.bot_user_id)
+    mention, direct_message = received(answer_mention), received(answer_dm)
 
     # Matchers run in the request, so ignored events never start any work.
     app.event("app_mention", matchers=[from_a_person])(mention)
     app.event("message", matchers=[direct_message_from_a_person])(direct_message)
 
 
-def answer_mention(deps: Deps, body: dict, event: dict, bot_user_id: str | None) -> None:
-    ctx = event_context(body, event, deps)
-    question = strip_bot_mention(event.get("text") or "", bot_user_id)
-    _, reply = answer_question(deps, question, ctx, "mention")
-    post(deps, ctx.channel_id, reply, thread_ts=event.get("thread_ts") or event.get("ts"))
+def answer_mention(deps: Deps, body: dict, event: dict, bot_user_id: str | None, uncertain: bool = False) -> None:
+    answer_event(deps, body, event, bot_user_id, "mention", thread_ts=event.get("thread_ts") or event.get("ts"),
+                 uncertain=uncertain)
 
 
-def answer_dm(deps: Deps, body: dict, event: dict, bot_user_id: str | None) -> None:
-    ctx = event_context(body, event, deps)
-    question = strip_bot_mention(event.get("text") or "", bot_user_id)
-    _, reply = answer_question(deps, question, ctx, "dm")
+def answer_dm(deps: Deps, body: dict, event: dict, bot_user_id: str | None, uncertain: bool = False) -> None:
     # Answer in the conversation, threaded only when the person wrote in a thread.
-    post(deps, ctx.channel_id, reply, thread_ts=event.get("thread_ts"))
+    answer_event(deps, body, event, bot_user_id, "dm", thread_ts=event.get("thread_ts"), uncertain=uncertain)
+
+
+def answer_event(deps: Deps, body: dict, event: dict, bot_user_id: str | None, source: str, *,
+                 thread_ts: str | None, uncertain: bool) -> None:
+    try:
+        ctx = event_context(body, event, deps)
+        question = strip_bot_mention(event.get("text") or "", bot_user_id)
+        _, reply = answer_question(deps, question, ctx, source)
+    except Exception:
+        deps.finish(body, "error")  # a bug: another replica would only meet it again
+        raise
+    # the key names the person's message, so one message reaching the bot as two events is one answer
+    deps.deliver(ctx.channel_id, reply, key=f"{ctx.channel_id}:{event.get('ts') or ''}", thread_ts=thread_ts,
+                 since=event.get("ts"), uncertain=uncertain, done=lambda outcome: deps.finish(body, outcome))
 
 
 def register_fallback(app) -> None:

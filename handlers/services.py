@@ -10,6 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+# What receiving an event means for this replica (Services.receive_event; bot.delivery has the why)
+NEW = "new"  # first sight: answer it
+RETAKE = "retake"  # another attempt may have answered it already: look in the thread first
+SKIP = "skip"  # answered, failed, or being answered elsewhere: nothing to do
+
 
 @dataclass
 class CommandContext:
@@ -58,6 +63,10 @@ class Services(Protocol):
 
     def todays_project(self, team_id: str) -> str | None:
         """The id of today's project of the day for the App Home, if any."""
+
+    # Optional (the handlers fall back on one process's memory when absent):
+    # receive_event(event_id, team_id, body) -> NEW | RETAKE | SKIP, before the ack;
+    # finish_event(event_id, outcome) once the answer is posted, found, refused or given up.
 
 
 class NullServices:

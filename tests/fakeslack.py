@@ -8,7 +8,13 @@
   sends the envelopes queued with `socket_send`, records the client's acks and answers pings.
 Failures on demand: `fail("chat.postMessage", status=429, headers={"Retry-After": "0"})` or
 `fail("chat.postMessage", error="not_in_channel")`, for the next N calls of that method
-(`fail("auth.test", error="invalid_auth")` for a bad token).
+(`fail("auth.test", error="invalid_auth")` for a bad token). Failures of delivery too:
+`fail(..., mode="slow", delay=2)` stores the message and answers late; `mode="drop"` stores it
+and closes the connection without an answer; `mode="hang"` stores nothing and never answers
+(until `release()`), like a Slack that has not seen the request when its sender dies.
+Posted messages are kept per conversation (`messages`), with their metadata, and answer
+conversations.history and conversations.replies (with include_all_metadata), as Slack does;
+`where` on `fail` limits a failure to calls whose body matches.
 auth.test answers with the granted scopes in the x-oauth-scopes header, as Slack does:
 `fake.scopes` (the manifest's by default; set a shorter string to leave one out, None for no header).
 """
@@ -56,6 +62,8 @@ class FakeSlack:
         self.scopes: str | None = SCOPES
         self.users: dict[str, dict] = {}  # users.info answers by user id (default: a plain member)
         self._ts = 1_700_000_000
+        self.messages: dict[str, list[dict]] = {}  # channel -> posted messages, oldest first
+        self._released = threading.Event()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -73,6 +81,17 @@ class FakeSlack:
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status, headers, payload = fake._handle_post(self.path, dict(self.headers), raw)
+                mode = headers.pop("_mode", None)
+                if mode == "drop":  # accepted, then the connection is gone before the answer
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if mode == "hang":
+                    fake._released.wait()
+                    self.close_connection = True
+                    return
+                if mode == "slow":
+                    time.sleep(float(headers.pop("_delay", 1.0)))
                 self._send(status, payload, headers)
 
             def _send(self, status: int, payload: Any, headers: dict | None = None) -> None:
@@ -105,17 +124,32 @@ class FakeSlack:
         with self._lock:
             self.calls.clear()
             self._failures.clear()
+            self.messages.clear()
+
+    def release(self) -> None:
+        """Let every hanging call go (their connections close without an answer)."""
+        self._released.set()
 
     def response_url(self, name: str) -> str:
         return f"{self.url}/response/{name}"
 
     # -- failures on demand ------------------------------------------------------------------------
     def fail(self, method: str, *, status: int = 200, error: str | None = None, headers: dict | None = None,
-             times: int = 1) -> None:
-        """Make the next `times` calls of `method` (or of any response_url, method="response") fail."""
+             times: int = 1, mode: str | None = None, delay: float = 1.0,
+             where: Callable[[dict], bool] | None = None) -> None:
+        """Make the next `times` calls of `method` (or of any response_url, method="response") fail;
+        mode "slow", "drop" or "hang" (see the module docstring) instead of an error answer."""
         with self._lock:
             self._failures.setdefault(method, []).extend(
-                [{"status": status, "error": error, "headers": headers or {}}] * times)
+                [{"status": status, "error": error, "headers": headers or {}, "mode": mode, "delay": delay,
+                  "where": where}] * times)
+
+    def posts(self, channel: str | None = None, key: str | None = None) -> list[dict]:
+        """Messages stored by chat.postMessage (where a dropped or slow call still stores), by
+        channel and by the answer key in their metadata."""
+        with self._lock:
+            found = [m for ch, msgs in self.messages.items() if channel in (None, ch) for m in msgs]
+        return [m for m in found if key is None or ((m.get("metadata") or {}).get("event_payload") or {}).get("key") == key]
 
     # -- looking at what happened ------------------------------------------------------------------
     def find(self, kind: str | None = None, method: str | None = None,
@@ -163,10 +197,22 @@ class FakeSlack:
             return 404, {}, {"ok": False, "error": "unknown_path"}
         with self._lock:
             pending = self._failures.get(method) or self._failures.get(kind if kind == "response" else "")
-            failure = pending.pop(0) if pending else None
+            failure = None
+            for i, f in enumerate(pending or []):
+                if f["where"] is None or f["where"](body):
+                    failure = pending.pop(i)
+                    break
+        if failure and failure["mode"]:
+            self._record(Call(kind, method, body, headers, 0))
+            if failure["mode"] == "hang":
+                return 0, {"_mode": "hang"}, ""
+            answer = self._api_answer(method, body)  # stored, as Slack would, before the trouble
+            return 200, {"_mode": failure["mode"], "_delay": failure["delay"]}, answer
         if failure:
             status = failure["status"]
             payload: Any = {"ok": False, "error": failure["error"] or ("ratelimited" if status == 429 else "fatal_error")}
+            if status >= 500:
+                payload = "<html><body>upstream trouble</body></html>"  # Slack's edge answers HTML
             self._record(Call(kind, method, body, headers, status))
             return status, failure["headers"], payload
         self._record(Call(kind, method, body, headers))
@@ -180,11 +226,29 @@ class FakeSlack:
             return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "cncf-bot",
                     "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}
         if method == "chat.postMessage":
+            meta = body.get("metadata")
+            if isinstance(meta, str):
+                meta = json.loads(meta)
             with self._lock:
-                self._ts += 1
+                self._ts = max(self._ts + 1, int(time.time()))  # after the question it answers
                 ts = f"{self._ts}.000100"
+                message = {"type": "message", "text": body.get("text"), "ts": ts, "bot_id": BOT_ID,
+                           "thread_ts": body.get("thread_ts"), "metadata": meta}
+                self.messages.setdefault(body.get("channel", ""), []).append(message)
             return {"ok": True, "channel": body.get("channel"), "ts": ts,
                     "message": {"text": body.get("text"), "ts": ts, "bot_id": BOT_ID}}
+        if method in ("conversations.history", "conversations.replies"):
+            with self._lock:
+                msgs = list(self.messages.get(body.get("channel", ""), []))
+            if method == "conversations.replies":
+                root = body.get("ts", "")
+                msgs = [m for m in msgs if m.get("thread_ts") == root or m["ts"] == root]
+            else:
+                msgs = [m for m in msgs if float(m["ts"]) >= float(body.get("oldest") or 0)]
+            keep = str(body.get("include_all_metadata")).lower() in ("1", "true")
+            out = [m if keep else {k: v for k, v in m.items() if k != "metadata"} for m in msgs]
+            return {"ok": True, "messages": out if method == "conversations.replies" else out[::-1],
+                    "has_more": False}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V0001", "type": "home"}}
         if method == "users.info":

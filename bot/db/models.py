@@ -152,3 +152,27 @@ class Question(Base):
     matched_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     answered: Mapped[bool] = mapped_column(Boolean)
     latency_ms: Mapped[float] = mapped_column(Float)
+
+
+class EventClaim(Base):
+    """One Slack event, recorded on receipt by whichever replica got it first (bot.delivery).
+
+    `event_id` is the primary key, so a second delivery (a retry, or the same event at another
+    replica) finds the row. `working` rows belong to `owner` until `lease_until`; past it another
+    replica finishes the event from `payload` (the event body, kept only until it is answered).
+    Rows are deleted a while after they were received (bot.delivery.KEEP).
+    """
+
+    __tablename__ = "event_claims"
+    __table_args__ = (Index("ix_event_claims_state_lease", "state", "lease_until"),
+                      Index("ix_event_claims_received", "received_at"))
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(12))  # working | done | failed
+    owner: Mapped[str] = mapped_column(String(128))
+    lease_until: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    payload: Mapped[str | None] = mapped_column(Text, default=None)
+    outcome: Mapped[str | None] = mapped_column(String(32), default=None)

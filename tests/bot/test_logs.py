@@ -212,7 +212,7 @@ def request_lines(stream: io.StringIO, count: int, timeout: float = 10.0) -> lis
     (lambda h: h.event({"type": "message", "subtype": "bot_message", "text": "hi", "ts": "1700000061.1",
                         "channel": "C100"}), {"kind": "event", "intent": "none", "outcome": "ignored"}),
     (lambda h: h.event({"type": "app_mention", "user": "U100", "text": "<@UBOT> hi", "ts": "1700000062.1",
-                        "channel": "C100"}, retry=1), {"kind": "event", "outcome": "skipped"}),
+                        "channel": "C100"}, retry=1), {"kind": "event", "outcome": "ok"}),  # first seen: answered
     (lambda h: h.action({"type": "button", "action_id": "cncf_open", "block_id": "b",
                          "value": json.dumps({"k": "project", "id": "keda", "l": "en"})}),
      {"kind": "action", "intent": "project", "outcome": "ok"}),
