@@ -70,7 +70,9 @@ class EventClaims:
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        return insert(EventClaim).values(**row).on_conflict_do_nothing(index_elements=["event_id"])
+        # RETURNING says whether the row went in (rowcount is not reliable here on every driver)
+        return (insert(EventClaim).values(**row).on_conflict_do_nothing(index_elements=["event_id"])
+                .returning(EventClaim.event_id))
 
     def claim(self, event_id: str, team_id: str, body: dict) -> str:
         at = self.now()
@@ -78,7 +80,7 @@ class EventClaims:
                "owner": self.owner, "lease_until": at + self.lease, "attempts": 1,
                "payload": orjson.dumps(body).decode()}
         with self.db.write() as s:
-            if s.execute(self._insert(row)).rowcount == 1:
+            if s.execute(self._insert(row)).first() is not None:
                 return NEW
             return RETAKE if self._take(s, event_id[:64], at) else SKIP
 

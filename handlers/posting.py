@@ -157,8 +157,9 @@ class Delivery:
                 metadata={"event_type": ANSWER_EVENT, "event_payload": {"key": self.key}})
         except SlackApiError as exc:
             status = exc.response.status_code
-            self.last = str(exc.response.get("error") or status) if isinstance(exc.response.data, dict) \
-                else str(status)
+            # an HTML error page comes back as a made-up "error" sentence: the status says more
+            self.last = str(exc.response.get("error") or status) if status < 500 and isinstance(
+                exc.response.data, dict) else str(status)
             if status == 429:
                 self.uncertain = False
                 self._again(retry_after(exc.response, self.policy.max_wait), "rate_limited")

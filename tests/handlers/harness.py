@@ -50,17 +50,19 @@ class RecordingServices:
 
 
 class Harness:
-    def __init__(self, engine, env: dict | None = None, services=None, ack_budget: float = 0.25):
+    def __init__(self, engine, env: dict | None = None, services=None, ack_budget: float = 0.25,
+                 jobs: bool = False, fake: FakeSlack | None = None):
         from bot.app import build_runtime
         from bot.config import Config
         from bot.server import bind, create_asgi, uvicorn_server
 
-        self.fake = FakeSlack().start()
+        self.own_fake = fake is None
+        self.fake = fake or FakeSlack().start()
         self.services = services or RecordingServices()
         base = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": self.fake.api_url,
                 "DATABASE_URL": "sqlite://", "LOG_FORMAT": "text"}
         self.config = Config.from_env(base | (env or {}))
-        self.runtime = build_runtime(self.config, engine=engine, services=self.services, start_jobs=False,
+        self.runtime = build_runtime(self.config, engine=engine, services=self.services, start_jobs=jobs,
                                      ack_budget=ack_budget)
         self.asgi = create_asgi(self.runtime.app, self.runtime.metrics, signing_secret=SECRET,
                                 database=getattr(self.services, "database_status", None))
@@ -80,7 +82,9 @@ class Harness:
     def close(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
-        self.fake.stop()
+        self.runtime.stop_background()
+        if self.own_fake:
+            self.fake.stop()
 
     # -- HTTP ------------------------------------------------------------------------------------------
     def request(self, method: str, path: str, body: bytes = b"", headers: dict | None = None
