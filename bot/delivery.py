@@ -228,7 +228,7 @@ class Sweeper:
             log.warning("gave up %d event(s) that no replica could answer in time", failed)
             self.on_abandoned(failed)
         for event_id, body in taken:
-            log.info("answering event %s, whose replica did not finish it", event_id)
+            log.warning("answering event %s, which the replica that acked it did not finish", event_id)
             try:
                 self.replay(event_id, body)
             except Exception:
