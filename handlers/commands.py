@@ -62,8 +62,9 @@ def register(app, deps: Deps) -> None:
             send(ack, routed.reply)
             return
         # The services may wait on their database: give them the ack budget, then the response_url.
-        # (In a copy of this request's context, so the work can say what it was about.)
-        work = deps.pool().submit(contextvars.copy_context().run, command_reply, deps, body)
+        # They run on a pool of their own, so answers waiting on Slack cannot starve them (nor they
+        # the answers). (In a copy of this request's context, so the work can say what it was about.)
+        work = deps.storage_pool().submit(contextvars.copy_context().run, command_reply, deps, body)
         try:
             routed = work.result(timeout=deps.ack_budget)
         except FutureTimeout:

@@ -211,6 +211,7 @@ class Deps:
     post_client: Any = None  # the client for answers, without automatic retries (Delivery retries)
     policy: PostPolicy = field(default_factory=PostPolicy)
     _later: Later | None = field(default=None, repr=False)
+    _storage: Executor | None = field(default=None, repr=False)
     _answers: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _answers_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -218,6 +219,14 @@ class Deps:
         if self.executor is None:
             self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cncf-answer")
         return self.executor
+
+    def storage_pool(self) -> Executor:
+        """Where subcommands that use the database run: apart from the answers and their posts."""
+        if self._storage is None:
+            with self._answers_lock:
+                if self._storage is None:
+                    self._storage = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cncf-storage")
+        return self._storage
 
     def defer(self, func: Callable[..., None], **kwargs: Any) -> None:
         """Run `func(**kwargs)` after the ack, guarded (see `guarded`); it finishes the request's log line."""

@@ -271,3 +271,19 @@ def test_events_are_answered_from_memory_when_the_database_is_down(engine, tmp_p
         wait_metric(h, "cncf_bot_event_claim_fallbacks_total")
     finally:
         h.close()
+
+
+def test_slow_slack_posts_cannot_starve_the_database_subcommands(engine, db, db_url):
+    h = replica(engine, db, db_url, env={"SLACK_TIMEOUT_SECONDS": "5", "SLACK_RETRY_SECONDS": "20",
+                                         "EVENT_LEASE_SECONDS": "60"})
+    try:
+        h.fake.fail("chat.postMessage", mode="slow", delay=4, times=16)
+        for i in range(16):  # every answer worker waits on Slack
+            h.event(mention("what is linkerd", f"1700000030.{i}", channel="CBUSY"))
+        h.fake.wait_for("api", "chat.postMessage", count=8, where=lambda c: c.body.get("channel") == "CBUSY")
+        status, rid = h.command("lang ko", user="U777")
+        assert status == 200
+        # answered within the ack: the subcommand did not queue behind the posts
+        assert "한국어" in h.acks[rid]["text"]
+    finally:
+        h.close()
