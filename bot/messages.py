@@ -56,6 +56,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This channel is not subscribed. Try `/cncf potd subscribe 09:00 Asia/Seoul en`.",
         "ko": "이 채널은 구독 중이 아닙니다. `/cncf potd subscribe 09:00 Asia/Seoul ko`로 구독해 보세요.",
     },
+    "potd.a_member": {"en": "a member", "ko": "한 멤버"},
     "potd.status": {
         "en": "*Project of the day in {channel}*\n"
               "• Time: *{time}* ({zone}), language: {language}, projects: {pool}\n"

@@ -46,7 +46,7 @@ class DbServices:
         self.db = db
         self.now = now or (lambda: dt.datetime.now(potd.UTC))
         self.hash_user = prefs.UserHasher(db, key=config.user_hash_key)
-        self.potd = PotdCommands(db, lambda: self.engine.catalog, self.now)
+        self.potd = PotdCommands(db, lambda: self.engine.catalog, self.now, hash_user=self.hash_user)
         self.question_log = QuestionLogWriter(db, self.hash_user, self.now)
         # (team, user) -> (language or None, when read); a change made here updates it at once, one
         # made on another replica shows within PREF_TTL; least recently used go first when full

@@ -17,6 +17,7 @@ from . import potd
 from .db.models import Post, Subscription
 from .db.session import Database
 from .messages import msg
+from .prefs import UserHasher
 from .potd_runner import channel_posts
 
 log = logging.getLogger("cncf_bot.potd")
@@ -91,8 +92,10 @@ def pool_name(sub: Subscription | SubscribeRequest, lang: str) -> str:
 
 
 class PotdCommands:
-    def __init__(self, db: Database, catalog: Any, now=None):
+    def __init__(self, db: Database, catalog: Any, now=None, hash_user: Any = None):
         self.db = db
+        # who subscribed is kept as a keyed hash (bot.prefs.UserHasher), never the raw user id
+        self.hash_user = hash_user or UserHasher(db)
         self._catalog = catalog
         self.now = now or (lambda: dt.datetime.now(potd.UTC))
 
@@ -136,6 +139,7 @@ class PotdCommands:
         req.post_time = req.post_time or potd.DEFAULT_TIME
         now = self.now()
         nxt, _ = potd.next_slot(now, req.post_time, req.timezone)
+        who = self.hash_user(ctx.team_id, ctx.user_id)  # before the transaction: it may create the salt
         with self.db.write() as s:
             row = self._find(s, ctx)
             if row is None:
@@ -144,7 +148,7 @@ class PotdCommands:
             row.post_time, row.timezone, row.lang = req.post_time, req.timezone, req.lang
             row.include_sandbox = req.include_sandbox
             row.active = True
-            row.subscribed_by, row.subscribed_at = ctx.user_id, now
+            row.subscribed_by, row.subscribed_at = who, now
             row.unsubscribed_by = row.unsubscribed_at = None
             row.paused_reason = row.paused_at = None
             row.next_post_at = nxt
@@ -156,12 +160,13 @@ class PotdCommands:
         return Reply(text=text)
 
     def unsubscribe(self, ctx: CommandContext, lang: str) -> Reply:
+        who = self.hash_user(ctx.team_id, ctx.user_id)
         with self.db.write() as s:
             row = self._find(s, ctx)
             if row is None or not row.active:
                 return Reply(text=msg("potd.not_subscribed", lang))
             row.active = False
-            row.unsubscribed_by, row.unsubscribed_at = ctx.user_id, self.now()
+            row.unsubscribed_by, row.unsubscribed_at = who, self.now()
         return Reply(text=msg("potd.unsubscribed", lang, channel=channel_ref(ctx, lang)))
 
     def status(self, ctx: CommandContext, lang: str) -> Reply:
@@ -186,7 +191,7 @@ class PotdCommands:
             next_text = fmt_local(max(nxt, self.now()), row.timezone)
         lines = [msg("potd.status", lang, channel=channel_ref(ctx, lang), time=row.post_time, zone=row.timezone,
                      language=msg(f"language.{row.lang}", lang), pool=pool_name(row, lang),
-                     who=f"<@{row.subscribed_by}>", since=fmt_local(row.subscribed_at, row.timezone),
+                     who=self._who(row, ctx, lang), since=fmt_local(row.subscribed_at, row.timezone),
                      last=last_text, next=next_text)]
         if pending is not None and not row.paused_reason:
             lines.append(msg("potd.retrying", lang, error=esc(pending.last_error or "?")))
@@ -196,6 +201,12 @@ class PotdCommands:
             lines.append(msg("potd.paused", lang, when=fmt_local(row.paused_at or self.now(), row.timezone),
                              reason=esc(row.paused_reason), fix=fix))
         return Reply(text="\n".join(lines))
+
+    def _who(self, row: Subscription, ctx: CommandContext, lang: str) -> str:
+        """The asker, when they are the subscriber (the hash matches); otherwise just "a member"."""
+        if row.subscribed_by and row.subscribed_by == self.hash_user(ctx.team_id, ctx.user_id):
+            return f"<@{ctx.user_id}>"
+        return msg("potd.a_member", lang)
 
     def todays_pick(self, team_id: str, channel_id: str, tz: str, include_sandbox: bool) -> str | None:
         """The project this channel gets today: the claimed one, or what the rotation would pick."""

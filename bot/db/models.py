@@ -76,9 +76,9 @@ class Subscription(Base):
     lang: Mapped[str] = mapped_column(String(2))
     include_sandbox: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    subscribed_by: Mapped[str] = mapped_column(String(32))
+    subscribed_by: Mapped[str] = mapped_column(String(64))  # keyed hash of team:user, never the raw id
     subscribed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    unsubscribed_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    unsubscribed_by: Mapped[str | None] = mapped_column(String(64), default=None)
     unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     paused_reason: Mapped[str | None] = mapped_column(String(64), default=None)
     paused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)

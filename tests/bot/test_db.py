@@ -34,7 +34,25 @@ def test_upgrade_creates_the_models_schema_and_is_idempotent(db_url):
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
             tables = set(inspect(conn).get_table_names())
         assert diff == [], diff
-        assert {"potd_subscriptions", "potd_posts", "user_prefs", "questions", "settings"} <= tables
+        assert {"potd_subscriptions", "potd_posts", "user_prefs", "questions", "settings", "event_claims"} <= tables
+    finally:
+        db.dispose()
+
+
+def test_upgrading_a_database_with_raw_subscriber_ids_clears_them(db_url):
+    from sqlalchemy import text
+
+    db = Database(db_url)
+    try:
+        upgrade(db, "0002")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO potd_subscriptions (team_id, channel_id, post_time, timezone, lang, "
+                              "include_sandbox, active, subscribed_by, subscribed_at, unsubscribed_by) VALUES "
+                              "('T1', 'C1', '09:00', 'UTC', 'en', false, true, 'U0123ABCD', '2026-01-01', 'U9')"))
+        upgrade(db)
+        with db.engine.connect() as conn:
+            row = conn.execute(text("SELECT channel_id, subscribed_by, unsubscribed_by FROM potd_subscriptions")).one()
+        assert tuple(row) == ("C1", "", None)  # the subscription stays; the raw ids are gone
     finally:
         db.dispose()
 

@@ -288,7 +288,8 @@ def test_unsubscribed_channel_posts_nothing(db, catalog, fake_slack, slack_clien
     assert fake_slack.posts == []
     with db.read() as s:
         sub = s.scalar(select(Subscription))
-    assert not sub.active and sub.unsubscribed_by == "U2" and sub.subscribed_by == "U1"
+    hashed = cmds.hash_user
+    assert not sub.active and sub.unsubscribed_by == hashed("T1", "U2") and sub.subscribed_by == hashed("T1", "U1")
 
 
 def test_sandbox_subscription_draws_from_sandbox_too(db, catalog, fake_slack, slack_client):

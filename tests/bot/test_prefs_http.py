@@ -39,10 +39,13 @@ def test_subscribe_status_unsubscribe_over_http(slack, db):
     assert reply.get("response_type", "ephemeral") == "ephemeral"
     with db.read() as s:
         sub = s.scalar(select(Subscription))
-    assert (sub.team_id, sub.channel_id, sub.post_time, sub.timezone, sub.lang, sub.subscribed_by) == (
-        harness.TEAM_ID, "C100", "10:30", "Asia/Seoul", "ko", "U100")
+    assert (sub.team_id, sub.channel_id, sub.post_time, sub.timezone, sub.lang) == (
+        harness.TEAM_ID, "C100", "10:30", "Asia/Seoul", "ko")
+    assert re.fullmatch(r"[0-9a-f]{64}", sub.subscribed_by)  # a keyed hash, never the raw user id
     status = run(slack, "potd status")["text"]
-    assert "10:30" in status and "Asia/Seoul" in status
+    assert "10:30" in status and "Asia/Seoul" in status and "<@U100>" in status  # the subscriber sees it was them
+    other = run(slack, "potd status", user="U555")["text"]
+    assert "U100" not in other and ("a member" in other or "한 멤버" in other)
     bad = run(slack, "potd subscribe 24:61")["text"]
     assert "24:61" in bad and "HH:MM" in bad
     assert "nsubscribed" in run(slack, "potd unsubscribe")["text"]
