@@ -1,33 +1,45 @@
-"""Benchmark of the HTTP server: signed /cncf requests at concurrency 1 and 16.
+"""Benchmark of the HTTP server: the real `cncf-bot serve` with its real database beside a bare Bolt app.
 
-    python bench/bench_http.py [--n 2000] [--warmup 200]
+    python bench/bench_http.py [--seconds 10] [--levels 1,16,64] [--apps bare,sqlite,postgres]
 
-Three processes on this machine: a fake Slack (tests/fakeslack.py: auth.test and the
-response_url posts), the server under test (bot.server's Starlette app on uvicorn), and this
-client, which signs every request exactly as Slack does. The server runs twice: once with the
-bot (`bot.app.build_runtime`: ack at once, answer on the response_url from a lazy listener),
-once with a bare Bolt app on the same server that acks a fixed text. For each: p50, p99 and
-requests per second of the ack, errors, and (bot only) the mean time to answer from /metrics.
-Prints numbers; asserts nothing.
+Processes on this machine: a fake Slack (tests/fakeslack.py), the server under test, and this
+client, which signs every request exactly as Slack does. The servers:
+- bare: a Bolt app on the same server stack (bot.server: Starlette on uvicorn) that acks /cncf
+  with a fixed text: the floor any Slack app on this stack pays;
+- nodb: the bot's app with no database at all (what the engine and its listeners cost);
+- sqlite, postgres: `cncf-bot serve` itself (python -m bot.cli serve), with DATABASE_URL on a
+  SQLite file or on a fresh schema of the PostgreSQL at --pg: migrations, preferences, the
+  question log and the event claims all live.
+Each level runs for a fixed time; every request is a distinct question (project names in six
+phrasings, never repeated, so the answer cache cannot serve them) from one of 2,000 people.
+Prints, per app and concurrency: requests per second, p50, p99, max, errors, requests over 3 s
+(Slack's limit), and the ratios to the bare app. Asserts nothing.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import http.client
+import itertools
 import multiprocessing as mp
-import statistics
+import os
+import random
+import subprocess
 import sys
+import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 SECRET = "bench-signing-secret"
-QUESTIONS = ["what is linkerd", "jaeger vs opentracing", "what should I use for tracing?", "graduated projects",
-             "trail map step 3", "쿠버네티스가 뭐야?", "트레이싱 도구 추천", "what is a service mesh?", "help", "jeager"]
+FORMS = ["what is {}", "tell me about {}", "{} 뭐야?", "is {} graduated", "{} 알려줘", "how mature is {} these days"]
+PEOPLE = 2000
 
 
 def run_fake(port_q) -> None:
@@ -38,147 +50,225 @@ def run_fake(port_q) -> None:
     threading.Event().wait()
 
 
-def run_server(kind: str, api_url: str, port_q) -> None:
+def run_nodb(api_url: str, port_q) -> None:
+    """The bot's own app without any database (NullServices): what the engine and Bolt cost alone."""
     import logging
 
     logging.basicConfig(level=logging.WARNING)
+    from bot.app import build_runtime
     from bot.config import Config
-    from bot.metrics import BotMetrics
     from bot.server import bind, create_asgi, uvicorn_server
+    from handlers.services import NullServices
 
-    env = {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api_url,
-           "LOG_LEVEL": "WARNING"}
-    config = Config.from_env(env)
-    if kind == "bot":
-        from bot.app import build_runtime
-        from handlers.services import NullServices
-
-        runtime = build_runtime(config, services=NullServices(), start_jobs=False)
-        asgi = create_asgi(runtime.app, runtime.metrics, signing_secret=SECRET)
-    else:
-        from slack_bolt import App
-        from slack_sdk import WebClient
-
-        app = App(client=WebClient(token=config.slack_bot_token, base_url=api_url), signing_secret=SECRET,
-                  process_before_response=True)
-
-        @app.command("/cncf")
-        def fixed(ack):
-            ack("Thanks for asking.")
-
-        asgi = create_asgi(app, BotMetrics(), signing_secret=SECRET)
+    config = Config.from_env({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api_url,
+                              "LOG_LEVEL": "WARNING"})
+    runtime = build_runtime(config, services=NullServices(), start_jobs=False)
+    asgi = create_asgi(runtime.app, runtime.metrics, signing_secret=SECRET)
     sock = bind("127.0.0.1", 0)
     port_q.put(sock.getsockname()[1])
     uvicorn_server(asgi, host="127.0.0.1", port=0, log_level="warning").run(sockets=[sock])
 
 
-def signed_requests(n: int, fake_url: str) -> list[tuple[bytes, dict]]:
-    from slack_sdk.signature import SignatureVerifier
+def run_bare(api_url: str, port_q) -> None:
+    import logging
 
-    verifier = SignatureVerifier(SECRET)
-    ts = str(int(time.time()))
-    out = []
-    for i in range(n):
-        body = urlencode({"team_id": "T0001", "channel_id": "C1", "user_id": f"U{i % 50}", "command": "/cncf",
-                          "text": QUESTIONS[i % len(QUESTIONS)], "response_url": f"{fake_url}/response/{i}",
-                          "trigger_id": "1.2.3"}).encode()
-        out.append((body, {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
-                           "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body)}))
+    logging.basicConfig(level=logging.WARNING)
+    from slack_bolt import App
+    from slack_sdk import WebClient
+
+    from bot.metrics import BotMetrics
+    from bot.server import bind, create_asgi, uvicorn_server
+
+    app = App(client=WebClient(token="xoxb-bench", base_url=api_url), signing_secret=SECRET,
+              process_before_response=True)
+
+    @app.command("/cncf")
+    def fixed(ack):
+        ack("Thanks for asking.")
+
+    asgi = create_asgi(app, BotMetrics(), signing_secret=SECRET)
+    sock = bind("127.0.0.1", 0)
+    port_q.put(sock.getsockname()[1])
+    uvicorn_server(asgi, host="127.0.0.1", port=0, log_level="warning").run(sockets=[sock])
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(port: int, proc: subprocess.Popen | None = None, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError:
+            if (proc is not None and proc.poll() is not None) or time.monotonic() > deadline:
+                raise RuntimeError(f"the server on port {port} did not start")
+            time.sleep(0.05)
+
+
+def questions(seed: int = 1) -> list[str]:
+    from knowledge.engine import Engine
+
+    names = sorted({e.name for e in Engine.load().catalog.entries.values()})
+    out = [form.format(name) for name in names for form in FORMS]
+    random.Random(seed).shuffle(out)
     return out
 
 
-def load(port: int, requests: list[tuple[bytes, dict]], concurrency: int) -> dict:
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    chunks = [requests[i::concurrency] for i in range(concurrency)]
+class Load:
+    """Workers posting signed /cncf requests for `seconds`; each takes the next distinct question."""
 
-    def worker(chunk):
-        nonlocal errors
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine, bad = [], 0
-        for body, headers in chunk:
-            t0 = time.perf_counter()
-            try:
-                conn.request("POST", "/slack/events", body=body, headers=headers)
-                resp = conn.getresponse()
-                resp.read()
-                ok = resp.status == 200
-            except (OSError, http.client.HTTPException):
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            mine.append(time.perf_counter() - t0)
-            bad += not ok
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            errors += bad
+    def __init__(self, port: int, fake_url: str, texts: list[str]):
+        self.port, self.fake_url = port, fake_url
+        self.texts = itertools.cycle(texts)
+        self.lock = threading.Lock()
+        self.n = 0
 
-    threads = [threading.Thread(target=worker, args=(c,)) for c in chunks]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - start
-    latencies.sort()
-    return {"p50": statistics.median(latencies) * 1000, "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
-            "rps": len(latencies) / wall, "errors": errors, "n": len(latencies)}
+    def next_request(self) -> tuple[bytes, dict]:
+        with self.lock:
+            text, self.n = next(self.texts), self.n + 1
+            n = self.n
+        body = urlencode({"team_id": "T0001", "channel_id": "C1", "user_id": f"U{n % PEOPLE:05d}",
+                          "command": "/cncf", "text": text, "response_url": f"{self.fake_url}/response/{n}",
+                          "trigger_id": "1.2.3"}).encode()
+        ts = str(int(time.time()))
+        mac = hmac.new(SECRET.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
+        return body, {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
+                      "X-Slack-Signature": "v0=" + mac}
+
+    def run(self, concurrency: int, seconds: float) -> dict:
+        latencies: list[float] = []
+        errors = 0
+        stop = time.perf_counter() + seconds
+
+        def worker() -> None:
+            nonlocal errors
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            mine, bad = [], 0
+            while time.perf_counter() < stop:
+                body, headers = self.next_request()
+                t0 = time.perf_counter()
+                try:
+                    conn.request("POST", "/slack/events", body=body, headers=headers)
+                    resp = conn.getresponse()
+                    resp.read()
+                    ok = resp.status == 200
+                except (OSError, http.client.HTTPException):
+                    ok = False
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                mine.append(time.perf_counter() - t0)
+                bad += not ok
+            conn.close()
+            with self.lock:
+                latencies.extend(mine)
+                errors += bad
+
+        threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - start
+        latencies.sort()
+        n = len(latencies)
+        return {"rps": n / wall, "p50": latencies[n // 2] * 1000, "p99": latencies[max(int(n * 0.99) - 1, 0)] * 1000,
+                "max": latencies[-1] * 1000, "errors": errors, "slow": sum(1 for x in latencies if x > 3.0), "n": n}
 
 
-def answer_mean_ms(port: int) -> float | None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", "/metrics")
-    text = conn.getresponse().read().decode()
-    total = count = 0.0
-    for line in text.splitlines():
-        if line.startswith("cncf_bot_answer_seconds_sum"):
-            total += float(line.rsplit(" ", 1)[1])
-        elif line.startswith("cncf_bot_answer_seconds_count"):
-            count += float(line.rsplit(" ", 1)[1])
-    return total / count * 1000 if count else None
+def pg_schema(url: str) -> tuple[str, str]:
+    import psycopg
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return schema, f"{url}{'&' if '?' in url else '?'}options={quote('-csearch_path=' + schema)}"
+
+
+def drop_schema(url: str, schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=2000, help="requests per concurrency level (default 2000)")
-    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per concurrency level (default 10)")
+    parser.add_argument("--levels", default="1,16,64")
+    parser.add_argument("--apps", default="bare,nodb,sqlite,postgres")
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
+    levels = [int(x) for x in args.levels.split(",")]
+    apps = args.apps.split(",")
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
     fake = ctx.Process(target=run_fake, args=(q,), daemon=True)
     fake.start()
     fake_url = f"http://127.0.0.1:{q.get(timeout=30)}"
+    texts = questions()
     results: dict[tuple[str, int], dict] = {}
+    tmp = tempfile.TemporaryDirectory()
     try:
-        for kind in ("bare", "bot"):
-            server = ctx.Process(target=run_server, args=(kind, fake_url + "/api/", q), daemon=True)
-            server.start()
-            port = q.get(timeout=60)
-            time.sleep(0.5)  # uvicorn's startup after the socket is bound
-            load(port, signed_requests(args.warmup, fake_url), 4)
-            for conc in (1, 16):
-                results[(kind, conc)] = load(port, signed_requests(args.n, fake_url), conc)
-            if kind == "bot":
-                time.sleep(1.0)  # let the lazy answers drain before reading the histogram
-                results[("bot", 0)] = {"answer_ms": answer_mean_ms(port)}
-            server.terminate()
-            server.join(timeout=10)
+        for kind in apps:
+            proc, schema, server = None, None, None
+            if kind in ("bare", "nodb"):
+                target = run_bare if kind == "bare" else run_nodb
+                server = ctx.Process(target=target, args=(fake_url + "/api/", q), daemon=True)
+                server.start()
+                port = q.get(timeout=60)
+                wait_healthy(port)
+            else:
+                if kind == "sqlite":
+                    url = f"sqlite:///{tmp.name}/bench.sqlite3"
+                else:
+                    schema, url = pg_schema(args.pg)
+                port = free_port()
+                env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_", "LOG_"))}
+                env |= {"PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
+                        "SLACK_API_URL": fake_url + "/api/", "DATABASE_URL": url, "PORT": str(port),
+                        "LOG_LEVEL": "WARNING", "USER_HASH_KEY": "b" * 32}
+                proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"], env=env,
+                                        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                wait_healthy(port, proc)
+            load = Load(port, fake_url, texts)
+            load.run(4, 1.5)  # warm up: imports, connections, caches of the code paths
+            for conc in levels:
+                results[(kind, conc)] = load.run(conc, args.seconds)
+                print(f"  {kind} at {conc}: {results[(kind, conc)]['rps']:.0f} req/s", file=sys.stderr)
+            if proc is not None:
+                proc.terminate()
+                proc.wait(30)
+            if server is not None:
+                server.terminate()
+                server.join(timeout=10)
+            if schema:
+                drop_schema(args.pg, schema)
     finally:
         fake.terminate()
-    print(f"HTTP /cncf through uvicorn + Starlette, {args.n} signed requests per level, {mp.cpu_count()} CPUs")
-    print(f"{'app':<6} {'conc':>4} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'errors':>6}")
-    for kind in ("bare", "bot"):
-        for conc in (1, 16):
+        tmp.cleanup()
+    print(f"HTTP /cncf through uvicorn + Starlette, {args.seconds:g} s per level, distinct questions, "
+          f"{os.cpu_count()} CPUs")
+    print(f"{'app':<9} {'conc':>4} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6} {'>3 s':>5}"
+          f" {'x bare':>7} {'p99 x':>6}")
+    for kind in apps:
+        for conc in levels:
             r = results[(kind, conc)]
-            print(f"{kind:<6} {conc:>4} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['rps']:>8.0f} {r['errors']:>6}")
-    for conc in (1, 16):
-        ratio = results[("bot", conc)]["p50"] / results[("bare", conc)]["p50"]
-        print(f"p50 overhead ratio bot/bare at concurrency {conc}: {ratio:.2f}")
-    answer = results[("bot", 0)]["answer_ms"]
-    if answer is not None:
-        print(f"mean time to answer (engine + Block Kit, inside the request): {answer:.2f} ms")
+            bare = results.get(("bare", conc))
+            ratio = f"{r['rps'] / bare['rps']:.2f}" if bare and kind != "bare" else "-"
+            p99 = f"{r['p99'] / bare['p99']:.2f}" if bare and kind != "bare" else "-"
+            print(f"{kind:<9} {conc:>4} {r['rps']:>7.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['max']:>8.1f} "
+                  f"{r['errors']:>6} {r['slow']:>5} {ratio:>7} {p99:>6}")
     return 0
 
 

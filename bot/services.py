@@ -32,6 +32,8 @@ STATS_DAYS = 14
 PREF_CACHE_MAX = 20_000  # people whose language is remembered
 PREF_TTL = 60.0  # seconds a remembered language is trusted before it is read again
 PREF_WAIT = 0.25  # seconds an answer waits for a language read from the database
+SNAPSHOT_MAX = 200_000  # chosen languages held in memory whole; past it, each person is read alone
+SNAPSHOT_STALE = 600.0  # seconds an unrefreshed snapshot is still trusted (the database is down)
 PROBE_WAIT = 1.0  # seconds the health probe waits for the database
 PROBE_EVERY = 10.0  # seconds a probe's result stands
 ADMIN_TTL = 600.0  # seconds Slack's word that someone is an admin stands
@@ -51,6 +53,11 @@ class DbServices:
         # (team, user) -> (language or None, when read); a change made here updates it at once, one
         # made on another replica shows within PREF_TTL; least recently used go first when full
         self._langs: LRU = LRU(PREF_CACHE_MAX)
+        # Every chosen language, read whole and refreshed each PREF_TTL in the background: people
+        # who never chose one (most) are then answered without asking the database at all.
+        self._snapshot: dict[tuple[str, str], str] | None = None
+        self._snapshot_at = -SNAPSHOT_STALE
+        self._refreshing = False
         self._pref_reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pref-read")
         self._reading: dict[tuple[str, str], Any] = {}  # reads in flight, by person
         self._lock = threading.Lock()
@@ -76,8 +83,17 @@ class DbServices:
         for next time). Never raises: a sick database must not hold up an answer."""
         key = (team_id, user_id)
         cached = self._langs.get(key)
-        if cached is not None and time.monotonic() - cached[1] < PREF_TTL:
+        now = time.monotonic()
+        if cached is not None and now - cached[1] < PREF_TTL:
             return cached[0]
+        if now - self._snapshot_at > PREF_TTL:
+            self._refresh_snapshot()
+        snapshot = self._snapshot
+        if snapshot is not None and now - self._snapshot_at < SNAPSHOT_STALE:
+            try:
+                return snapshot.get((team_id, self.hash_user(team_id, user_id)))
+            except Exception:  # the salt could not be read: fall through to the last known language
+                return cached[0] if cached is not None else None
         with self._lock:  # one read per person at a time: a slow database must not pile them up
             future = self._reading.get(key)
             if future is None:
@@ -86,6 +102,30 @@ class DbServices:
             return future.result(timeout=PREF_WAIT)
         except Exception:  # slow, or the database failed: the last known language, if any
             return cached[0] if cached is not None else None
+
+    def _refresh_snapshot(self) -> None:
+        """Read every chosen language again, on a background thread, one read at a time."""
+        with self._lock:
+            if self._refreshing:
+                return
+            self._refreshing = True
+
+        def read() -> None:
+            try:
+                snap = prefs.all_langs(self.db, SNAPSHOT_MAX)
+                self._snapshot, self._snapshot_at = snap, time.monotonic()
+            except Exception as exc:
+                if time.monotonic() - self._warned > 10:
+                    self._warned = time.monotonic()
+                    log.warning("could not read language preferences (%s); using the last known ones",
+                                type(exc).__name__)
+            finally:
+                self._refreshing = False
+
+        try:
+            self._pref_reads.submit(read)
+        except RuntimeError:  # shut down
+            self._refreshing = False
 
     def _read_lang(self, key: tuple[str, str]) -> str | None:
         try:
@@ -200,10 +240,14 @@ class DbServices:
         if choice in prefs.LANGS:
             prefs.set_lang(self.db, user, ctx.team_id, choice)
             self._langs.put((ctx.team_id, ctx.user_id), (choice, time.monotonic()))
+            if self._snapshot is not None:
+                self._snapshot[(ctx.team_id, user)] = choice
             return Reply(text=msg("lang.set", choice))
         if choice == "auto":
             prefs.set_lang(self.db, user, ctx.team_id, None)
             self._langs.put((ctx.team_id, ctx.user_id), (None, time.monotonic()))
+            if self._snapshot is not None:
+                self._snapshot.pop((ctx.team_id, user), None)
             return Reply(text=msg("lang.auto", lang))
         return Reply(text=msg("lang.bad", lang, value=esc(choice[:40])))
 
