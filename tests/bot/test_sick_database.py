@@ -62,6 +62,28 @@ def test_questions_are_answered_while_the_database_is_locked(sick):
     assert json.loads(h.request("GET", "/healthz")[2]) == {"status": "ok", "database": "ok"}
 
 
+def test_mentions_are_answered_once_while_the_database_is_locked(sick):
+    h, services, path = sick
+    services.db.engine.dispose()
+    lock = hold_lock(path)
+    try:
+        ev = {"type": "app_mention", "user": "U100", "text": "<@UBOT> what is linkerd", "ts": "1700000777.1",
+              "channel": "C100", "event_ts": "1700000777.1"}
+        status, eid = h.event(ev)
+        assert status == 200
+        (post,) = h.fake.wait_for("api", "chat.postMessage")  # answered from memory, within a second
+        assert "Linkerd" in post.body["text"]
+        assert h.event(ev, event_id=eid, retry=1)[0] == 200  # Slack's retry: this replica remembers it
+        assert "cncf_bot_event_claim_fallbacks_total" in h.request("GET", "/metrics")[2].decode()
+    finally:
+        lock.rollback() if lock.in_transaction else None
+        lock.close()
+    h.event({"type": "message", "channel_type": "im", "user": "U100", "text": "what is envoy",
+             "ts": "1700000778.1", "channel": "D100", "event_ts": "1700000778.1"})
+    h.fake.wait_for("api", "chat.postMessage", count=2)
+    assert len(h.fake.posts("C100")) == 1
+
+
 def test_a_database_that_is_down_still_answers_questions_and_says_so_for_settings(engine):
     from bot.db import Database
     from bot.services import DbServices
