@@ -18,7 +18,7 @@ from typing import Any
 # channels:history/groups:history: after a crash the potd runner looks for its own post before
 # posting again; users:read: a subscriber's time zone and locale are the subscription defaults.
 REQUIRED_SCOPES = ("app_mentions:read", "channels:history", "chat:write", "commands", "groups:history",
-                   "im:history", "users:read")
+                   "im:history", "mpim:history", "users:read")
 SLACK_TIMEOUT = 10  # seconds per Slack call
 DB_CONNECT_TIMEOUT = 5  # seconds, for servers that do not answer at all
 

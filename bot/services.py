@@ -26,6 +26,7 @@ from .messages import msg
 from .potd_runner import PotdRunner
 from .question_log import QuestionLogWriter
 from .subscriptions import PotdCommands
+from .threads import ThreadStore
 
 log = logging.getLogger("cncf_bot.services")
 STATS_DAYS = 14
@@ -68,6 +69,14 @@ class DbServices:
         self.claims = EventClaims(db, lease=config.event_lease)
         self.events = EventLedger(self.claims, on_fallback=lambda why: self.on_claim_fallback(why))
         self.on_claim_fallback: Callable[[str], None] = lambda why: None
+        self.threads = ThreadStore(db, now=self.now)
+
+    # -- thread context (bot.threads) -----------------------------------------------------------------
+    def thread_memory(self, team_id: str, channel_id: str, thread_ts: str) -> dict | None:
+        return self.threads.get(team_id, channel_id, thread_ts)
+
+    def remember_thread(self, team_id: str, channel_id: str, thread_ts: str, memory: dict) -> None:
+        self.threads.put(team_id, channel_id, thread_ts, memory)
 
     # -- events, once across replicas (bot.delivery) ----------------------------------------------------
     def receive_event(self, event_id: str, team_id: str, body: dict) -> str:
@@ -187,6 +196,7 @@ class DbServices:
     def close(self) -> None:
         self.question_log.close()
         self.events.close()  # the outcomes still on their way are stored
+        self.threads.close()
         self._pref_reads.shutdown(wait=False)
 
     def subcommand(self, name: str, args: str, ctx: CommandContext, lang: str) -> Reply:
@@ -349,7 +359,11 @@ def start_background(config: Config, services: Services, engine: Any, client: An
         return lambda: None
     db = services.db
     runner = PotdRunner(db, lambda: engine.catalog, posting_client(client))
-    ticker = Ticker(runner, lambda: prefs.prune_questions(db, config.query_log_days)).start()
+    def prune() -> int:
+        services.threads.prune()  # quiet threads are forgotten
+        return prefs.prune_questions(db, config.query_log_days)
+
+    ticker = Ticker(runner, prune).start()
     every = min(max(config.event_lease / 6, 1.0), 30.0)
     sweeper = Sweeper(services.claims, replay, every=every, on_abandoned=on_abandoned).start() if replay else None
 

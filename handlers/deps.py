@@ -31,6 +31,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from knowledge.lru import LRU
 from knowledge.model import Answer
 from knowledge.render_text import render_text
 
@@ -212,6 +213,7 @@ class Deps:
     policy: PostPolicy = field(default_factory=PostPolicy)
     _later: Later | None = field(default=None, repr=False)
     _storage: Executor | None = field(default=None, repr=False)
+    _threads: LRU = field(default_factory=lambda: LRU(10_000), repr=False)  # without services that keep them
     _answers: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _answers_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -261,6 +263,27 @@ class Deps:
                 finish(event_id, outcome)
             except Exception:
                 log.exception("finish_event failed")
+
+    # -- conversations: what the bot last answered where (handlers.threads) ---------------------------
+    def thread_memory(self, team: str, channel: str, thread: str) -> dict | None:
+        get = getattr(self.services, "thread_memory", None)
+        if get is not None:
+            try:
+                return get(team, channel, thread)
+            except Exception:
+                log.exception("thread_memory failed")
+                return None
+        return self._threads.get((team, channel, thread))
+
+    def remember_thread(self, team: str, channel: str, thread: str, memory: dict) -> None:
+        put = getattr(self.services, "remember_thread", None)
+        if put is None:
+            self._threads.put((team, channel, thread), memory)
+            return
+        try:
+            put(team, channel, thread, memory)
+        except Exception:
+            log.exception("remember_thread failed")
 
     def deliver(self, channel: str, reply: Reply, *, key: str, thread_ts: str | None = None,
                 since: str | None = None, uncertain: bool = False,

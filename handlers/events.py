@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .deps import Deps, answer_question, note_request
+from .deps import Deps, note_request
 from .services import RETAKE, SKIP, CommandContext
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -33,6 +33,9 @@ def register(app, deps: Deps) -> None:
     # Matchers run in the request, so ignored events never start any work.
     app.event("app_mention", matchers=[from_a_person])(mention)
     app.event("message", matchers=[direct_message_from_a_person])(direct_message)
+    from . import threads
+
+    threads.register(app, deps)  # follow-ups in threads the bot answered in
 
 
 def answer_mention(deps: Deps, body: dict, event: dict, bot_user_id: str | None, uncertain: bool = False) -> None:
@@ -47,10 +50,13 @@ def answer_dm(deps: Deps, body: dict, event: dict, bot_user_id: str | None, unce
 
 def answer_event(deps: Deps, body: dict, event: dict, bot_user_id: str | None, source: str, *,
                  thread_ts: str | None, uncertain: bool) -> None:
+    """Answer one message in its conversation (see handlers.threads) and post it once."""
+    from .threads import answer_in_conversation
+
     try:
         ctx = event_context(body, event, deps)
         question = strip_bot_mention(event.get("text") or "", bot_user_id)
-        _, reply = answer_question(deps, question, ctx, source)
+        _, reply = answer_in_conversation(deps, question, ctx, source, thread_ts or "")
     except Exception:
         deps.finish(body, "error")  # a bug: another replica would only meet it again
         raise

@@ -39,7 +39,7 @@ class QuestionRecord:
     team_id: str
     user_id: str
     channel_id: str
-    source: str  # "command" | "mention" | "dm" | "action"
+    source: str  # "command" | "mention" | "dm" | "followup" | "action"
     question: str
     intent: str
     lang: str
@@ -66,7 +66,9 @@ class Services(Protocol):
 
     # Optional (the handlers fall back on one process's memory when absent):
     # receive_event(event_id, team_id, body) -> NEW | RETAKE | SKIP, before the ack;
-    # finish_event(event_id, outcome) once the answer is posted, found, refused or given up.
+    # finish_event(event_id, outcome) once the answer is posted, found, refused or given up;
+    # thread_memory(team, channel, thread_ts) -> dict | None and remember_thread(team, channel,
+    # thread_ts, memory): what the bot last answered in a conversation (knowledge.followup.Memory).
 
 
 class NullServices:

@@ -176,3 +176,21 @@ class EventClaim(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     payload: Mapped[str | None] = mapped_column(Text, default=None)
     outcome: Mapped[str | None] = mapped_column(String(32), default=None)
+
+
+class ThreadContext(Base):
+    """What the bot last answered in one conversation (a thread, or a DM's top level: thread_ts "").
+
+    `memory` is knowledge.followup.Memory as JSON: entry ids, a concept id, a step, a filter, the
+    language and the question (cleaned as the question log cleans it). Rows untouched for
+    bot.threads.TTL are deleted.
+    """
+
+    __tablename__ = "thread_context"
+    __table_args__ = (Index("ix_thread_context_updated", "updated_at"),)
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    thread_ts: Mapped[str] = mapped_column(String(32), primary_key=True)
+    memory: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -12,10 +12,11 @@ def test_manifest_matches_the_app():
     m = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
     (cmd,) = m["features"]["slash_commands"]
     assert cmd["command"] == "/cncf"
-    assert set(m["settings"]["event_subscriptions"]["bot_events"]) == {"app_mention", "message.im", "app_home_opened"}
-    assert "message.channels" not in m["settings"]["event_subscriptions"]["bot_events"]  # one listener per mention
+    assert set(m["settings"]["event_subscriptions"]["bot_events"]) == {
+        "app_mention", "message.channels", "message.groups", "message.im", "message.mpim", "app_home_opened"}
     assert set(m["oauth_config"]["scopes"]["bot"]) == {"app_mentions:read", "channels:history", "chat:write",
-                                                             "commands", "groups:history", "im:history", "users:read"}
+                                                       "commands", "groups:history", "im:history", "mpim:history",
+                                                       "users:read"}
     assert m["settings"]["interactivity"]["is_enabled"] is True
     assert m["features"]["app_home"]["home_tab_enabled"] is True
     for url in (cmd["url"], m["settings"]["event_subscriptions"]["request_url"],
