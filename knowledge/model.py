@@ -5,6 +5,10 @@ renderers (plain text here, Block Kit in handlers/) turn an Answer into words.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
+from urllib.parse import quote
+
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -72,8 +76,23 @@ class Entry:
         return self.name
 
     @property
+    def landscape_id(self) -> str:
+        """landscape2's id of the item: `category--subcategory--name`, each normalized as it does."""
+        return f"{landscape_name(self.category)}--{landscape_name(self.subcategory)}--{landscape_name(self.name)}"
+
+    @property
     def landscape_url(self) -> str:
-        return f"https://landscape.cncf.io/?item={self.id}"
+        return f"https://landscape.cncf.io/?item={quote(self.landscape_id, safe='-+')}"
+
+
+def landscape_name(value: str) -> str:
+    """A category, subcategory or item name normalized as landscape2 does (its `normalize_name`):
+    spaces become hyphens, every character that is not a letter, a digit, '-' or '+' becomes a
+    hyphen, letters are lowercased, runs of hyphens are one, and one trailing hyphen goes."""
+    out = "".join(c.lower() if c in "-+" or unicodedata.category(c)[0] in "LN" else "-"
+                  for c in value.replace(" ", "-"))
+    out = re.sub("-{2,}", "-", out)
+    return out[:-1] if out.endswith("-") else out
 
 
 @dataclass(frozen=True)
