@@ -293,10 +293,17 @@ def _render_blocks(a: Answer, catalog: Catalog, offset: int = 0) -> list[dict]:
         blocks = list_card(a, catalog, offset)
     elif a.intent == "trailmap":
         blocks = trail_card(a, catalog)
+        if a.hint.startswith("no_step:"):
+            note = t("trail.no_step", a.lang, step=a.hint.split(":", 1)[1], steps=len(catalog.steps))
+            blocks = blocks[:1] + [section(f"*{esc(note)}*")] + blocks[1:]
     elif a.intent == "concept" and a.concept:
         blocks = concept_card(a, catalog)
+    elif a.intent == "help" and a.hint == "thanks":
+        blocks = [section(esc(t("talk.thanks", a.lang)))]
     elif a.intent == "help":
         blocks = help_card(a.lang)
+        if a.hint == "hello":
+            blocks = [section(esc(t("talk.hello", a.lang)))] + blocks
     else:
         blocks = unknown_card(a.lang)
     return fit_message(blocks)

@@ -7,6 +7,7 @@ probability from the question's shape; decide() turns those and the evidence int
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Callable
@@ -118,6 +119,10 @@ class Engine:
         a = Answer(intent="unknown", lang=r.lang, question=r.text)  # type: ignore[arg-type]
         if not r.toks:
             a.intent = "help" if not r.text.strip() else "unknown"
+            return a
+        talk = small_talk(r.text)
+        if talk:  # "hi", "thanks!", "고마워요": a friendly word, not "I don't know that one"
+            a.intent, a.hint = "help", talk
             return a
         slots = self._prepare(r)
         p = self.model.probabilities(*self.shape(r, slots))
@@ -454,6 +459,9 @@ class Engine:
             a.projects = sorted((self.catalog.entries[i] for i in ids if i in self.catalog.entries),
                                 key=lambda e: (MATURITY_RANK.get(e.maturity or "", 9), e.name.lower()))
         else:
+            asked = step if step is not None else r.bad_step
+            if asked is not None:  # "trail map step 11": say how many there are, then the whole map
+                a.hint = f"no_step:{asked}"
             a.trail = list(self.catalog.steps.values())
         return a
 
@@ -565,3 +573,23 @@ class Engine:
 
 
 __all__ = ["Engine", "first_sentence", "key_of", "need_key"]
+
+
+_GREETINGS = frozenset("hi hello hey heya hiya yo howdy greetings morning evening afternoon 안녕 안녕하세요 "
+                       "하이 반가워 반가워요 반갑습니다 헬로".split())
+_THANKS = frozenset("thanks thank thx ty cheers appreciated appreciate 고마워 고마워요 고맙습니다 감사 감사합니다 "
+                    "감사해요 땡큐 ㄳ ㄱㅅ".split())
+_FILLER = frozenset("bot cncf cncf-bot there all everyone folks guys team you so much a lot very good great "
+                    "awesome nice cool ok okay again it for that the 봇 님 정말 너무 진짜 많이 다들 여러분 요 "
+                    "좋은 아침".split())
+
+
+def small_talk(text: str) -> str | None:
+    """"hello" or "thanks" when the whole message is a greeting or thanks (with fillers such as
+    "bot", "so much", "정말"); None for anything that asks something."""
+    words = re.findall(r"[\w\-ㄱ-ㅎ]+", re.sub(r"<[@#!][^>]*>", " ", text.lower()))
+    if not words or len(words) > 8 or not set(words) <= _GREETINGS | _THANKS | _FILLER:
+        return None
+    if set(words) & _THANKS:
+        return "thanks"
+    return "hello" if set(words) & _GREETINGS else None

@@ -62,6 +62,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "CNCF 프로젝트와 클라우드 네이티브 개념에 대해 답할 수 있어요. “링커드가 뭐야”, “예거 vs 오픈트레이싱”, "
                      "“트레이싱 도구 추천”, “졸업 프로젝트 목록”, “트레일 맵”처럼 물어보세요."),
     "help.title": ("Ask me about the CNCF", "CNCF에 대해 물어보세요"),
+    "talk.hello": ("Hi! I answer questions about the CNCF and its projects, in English or Korean.",
+                   "안녕하세요! CNCF와 그 프로젝트에 대한 질문에 영어나 한국어로 답해 드려요."),
+    "talk.thanks": ("You're welcome! Ask again any time.", "천만에요! 언제든 다시 물어보세요."),
+    "trail.no_step": ("The trail map has {steps} steps, so there is no step {step}. Here is the whole map.",
+                      "트레일 맵은 {steps}단계까지 있어서 {step}단계는 없어요. 전체 지도를 보여 드릴게요."),
     "help.body": ("I know every CNCF project (graduated, incubating, sandbox and archived), the rest of the CNCF "
                   "Landscape, cloud native concepts and the Cloud Native Trail Map, in English and Korean.",
                   "CNCF의 모든 프로젝트(졸업, 인큐베이팅, 샌드박스, 아카이브), CNCF 랜드스케이프의 나머지 항목, "

@@ -188,4 +188,4 @@ class Answer:
                 self.comparison.curated if self.comparison else None, self.maturity, self.category,
                 tuple(sorted(self.reasons.items())), self.need, tuple(c.id for c in self.concepts),
                 tuple(s.step for s in self.trail), self.question if self.intent == "recommend" else "",
-                self.fact, self.year, self.transition, self.newest, self.count, self.instead_of)
+                self.fact, self.year, self.transition, self.newest, self.count, self.instead_of, self.hint)

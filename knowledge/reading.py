@@ -82,6 +82,7 @@ class Reading:
     need_cells: set[int] = field(default_factory=set)  # tokens some need keyword explained
     strong_need: bool = False  # a whole need keyword matched (single words of phrases are weak)
     strong_projects: frozenset[str] = frozenset()  # projects some whole need keyword credited
+    bad_step: int | None = None  # a trail step asked for that does not exist ("step 11")
 
 
 def _any_of(phrases) -> re.Pattern:
@@ -147,10 +148,11 @@ class Reader:
         if step is None and _TRAIL_RE.search(low):
             nums = [int(t) for t in toks if t.isdigit()]
             step = nums[0] if len(nums) == 1 else None  # "trail map 6"
+        bad_step = None
         if step is not None and not 1 <= step <= 10:
-            step = None
+            step, bad_step = None, step
         return Reading(text, lang, toks, matches, nh.why, nh.scores, category, maturity, step, nh.step, cues,
-                       nh.longest, maturity_pos, nh.cells, nh.strong, nh.strong_ids)
+                       nh.longest, maturity_pos, nh.cells, nh.strong, nh.strong_ids, bad_step=bad_step)
 
     def _windows(self, toks: list[str], longest: int, prefixes: dict[str, int]):
         """(start, end, key, plural) for runs of up to `longest` tokens, longest runs first, Korean

@@ -98,6 +98,8 @@ def _render_text(a: Answer, catalog: Catalog) -> str:
         else:
             lines.append(t("list.none", lang, filters=filters))
     elif a.intent == "trailmap":
+        if a.hint.startswith("no_step:"):
+            lines.append(t("trail.no_step", lang, step=a.hint.split(":", 1)[1], steps=len(catalog.steps)))
         lines += trail_lines(a, catalog)
     elif a.intent == "concept" and a.concept:
         c = a.concept
@@ -108,7 +110,11 @@ def _render_text(a: Answer, catalog: Catalog) -> str:
         related = [catalog.concepts[i].name.get(lang) for i in c.related_concepts if i in catalog.concepts]
         if related:
             lines.append(f"{t('label.related_concepts', lang)}: " + ", ".join(related))
+    elif a.intent == "help" and a.hint == "thanks":
+        lines.append(t("talk.thanks", lang))
     elif a.intent == "help":
+        if a.hint == "hello":
+            lines.append(t("talk.hello", lang))
         lines += [t("help.title", lang), t("help.body", lang), t("help.examples", lang) + ":"]
         lines += [f"  • {q}" for q in HELP_EXAMPLES[lang]]
     else:
