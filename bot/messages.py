@@ -109,6 +109,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                  "ko": "`{value}`은(는) 고를 수 없는 값입니다. `/cncf lang en`, `/cncf lang ko`, `/cncf lang auto` 중 "
                        "하나를 쓰세요."},
     # /cncf stats
+    "stats.feedback": {"en": "*Feedback:* {up} helpful, {down} not helpful", "ko": "*피드백:* 도움됨 {up}, 도움 안 됨 {down}"},
     "stats.title": {"en": "Questions in the last {days} days", "ko": "최근 {days}일 질문 통계"},
     "stats.none": {"en": "No questions in the last {days} days.", "ko": "최근 {days}일 동안 질문이 없습니다."},
     "stats.per_day": {"en": "Questions per day", "ko": "날짜별 질문 수"},

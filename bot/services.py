@@ -18,7 +18,7 @@ from knowledge.lru import LRU
 from handlers.blocks import context, esc, fields, header, section
 from handlers.services import CommandContext, QuestionRecord, Reply, Services
 
-from . import potd, prefs
+from . import feedback, potd, prefs
 from .config import Config
 from .db import Database, upgrade
 from .delivery import EventClaims, EventLedger, Sweeper
@@ -70,6 +70,12 @@ class DbServices:
         self.events = EventLedger(self.claims, on_fallback=lambda why: self.on_claim_fallback(why))
         self.on_claim_fallback: Callable[[str], None] = lambda why: None
         self.threads = ThreadStore(db, now=self.now)
+
+    # -- feedback (bot.feedback) ----------------------------------------------------------------------
+    def record_feedback(self, team_id: str, user_id: str, key: str, helpful: bool, intent: str,
+                        ids: list[str]) -> bool:
+        return feedback.record(self.db, team_id, self.hash_user(team_id, user_id), key, helpful, intent, ids,
+                               self.now())
 
     # -- thread context (bot.threads) -----------------------------------------------------------------
     def thread_memory(self, team_id: str, channel_id: str, thread_ts: str) -> dict | None:
@@ -275,19 +281,27 @@ class DbServices:
         day_lines = [f"{d.isoformat()}  {'▇' * max(1, round(12 * n / biggest))} {n}" for d, n, _ in st.per_day]
         entries = self.engine.catalog.entries
         projects = [(entries[p].name if p in entries else p, n) for p, n in st.projects]
-        if self._may_read_questions(ctx):
+        admin = self._may_read_questions(ctx)
+        if admin:
             unanswered = "\n".join(f"• {esc(q[:150])} ({n})" for q, n in st.unanswered) or "-"
         else:  # what people asked is theirs: counts for everyone, text for admins and owners
             unanswered = msg("stats.text_hidden", lang, n=st.total - st.answered)
+        fb = feedback.stats(self.db, ctx.team_id, self.now() - dt.timedelta(days=days))
+        verdicts = msg("stats.feedback", lang, up=fb.helpful, down=fb.not_helpful)
+        if admin and fb.disliked:
+            verdicts += "\n" + "\n".join(
+                f"• {i}: {esc(', '.join(entries[p].name if p in entries else p for p in ids) or '-')} ({n})"
+                for i, ids, n in fb.disliked)
         blocks = [header(title),
                   section(esc(msg("stats.total", lang, total=st.total, answered=st.answered, rate=rate))),
                   section(f"*{esc(msg('stats.per_day', lang))}*\n```" + esc("\n".join(day_lines[-days:])) + "```"),
                   fields([(msg("stats.intents", lang), "\n".join(f"{i}: {n}" for i, n in st.intents) or "-"),
                           (msg("stats.projects", lang), "\n".join(f"{p}: {n}" for p, n in projects) or "-")]),
                   section(f"*{esc(msg('stats.unanswered', lang))}*\n{unanswered}"),
+                  section(verdicts),
                   context(esc(msg("stats.privacy", lang, keep=self.config.query_log_days)))]
         text = "\n".join([title, msg("stats.total", lang, total=st.total, answered=st.answered, rate=rate),
-                          *day_lines, msg("stats.unanswered", lang) + ":", unanswered])
+                          *day_lines, msg("stats.unanswered", lang) + ":", unanswered, verdicts])
         return Reply(text=text, blocks=blocks)
 
 

@@ -18,6 +18,7 @@ from knowledge.model import Answer
 
 from .blocks import A_COMPARE, A_LINK, A_MORE, A_OPEN, A_SHARE
 from .commands import is_services_subcommand, route
+from .feedback import with_feedback
 from .deps import (
     Deps,
     message_for,
@@ -73,7 +74,7 @@ def share_answer(deps: Deps, body: dict, data: dict) -> None:
             note_request(outcome="ignored")
             return
         routed = route(deps, q, ctx, source="action")
-        reply, lang = routed.reply, routed.lang
+        reply, lang, answer = routed.reply, routed.lang, routed.answer
     else:
         answer, offset = answer_from_value(deps, data)
         if answer is None:
@@ -82,6 +83,8 @@ def share_answer(deps: Deps, body: dict, data: dict) -> None:
         reply, lang = message_for(answer, deps, offset), answer.lang
         record(deps, answer, ctx, "action", answer.question, time.perf_counter() - started)
     reply = shared_by(reply, ctx.user_id, lang)
+    if answer is not None:
+        reply = with_feedback(reply, answer, click_key(body))
     if not respond_url(deps, body.get("response_url", ""), reply):
         deps.deliver(ctx.channel_id, reply, key=click_key(body))
 
@@ -151,7 +154,7 @@ def deliver(deps: Deps, body: dict, data: dict, *, replace: bool = False) -> Non
     record(deps, answer, ctx, "action", answer.question, time.perf_counter() - started)
     container = body.get("container") or {}
     if container.get("type") == "view" or not ctx.channel_id:  # App Home: answer in the DM
-        deps.deliver(ctx.user_id, reply, key=click_key(body))
+        deps.deliver(ctx.user_id, with_feedback(reply, answer, click_key(body)), key=click_key(body))
         return
     if container.get("is_ephemeral") and body.get("response_url"):
         share = {k: v for k, v in data.items() if k != "l"} | {"l": answer.lang}
@@ -159,7 +162,7 @@ def deliver(deps: Deps, body: dict, data: dict, *, replace: bool = False) -> Non
         respond_url(deps, body["response_url"], reply, replace_original=replace)
         return
     message = body.get("message") or {}
-    deps.deliver(ctx.channel_id, reply, key=click_key(body),
+    deps.deliver(ctx.channel_id, with_feedback(reply, answer, click_key(body)), key=click_key(body),
                  thread_ts=message.get("thread_ts") or message.get("ts") or container.get("message_ts"))
 
 

@@ -48,6 +48,7 @@ class Routed:
     reply: Reply
     shareable: bool  # an answer worth sharing (not help about the bot, not a settings change)
     lang: str
+    answer: Answer | None = None  # the engine's answer, when the reply is one
 
 
 def register(app, deps: Deps) -> None:
@@ -164,11 +165,11 @@ def route(deps: Deps, text: str, ctx: CommandContext, source: str = "command") -
     else:
         answer, reply = deps.answer(text, preferred)
         record(deps, answer, ctx, source, text, time.perf_counter() - started)
-        return Routed(reply, True, answer.lang)
+        return Routed(reply, True, answer.lang, answer)
     reply = message_for(answer, deps)
     # Logged before the reply goes out, so a `/cncf stats` right after already counts it.
     record(deps, answer, ctx, source, text, time.perf_counter() - started)
-    return Routed(reply, True, answer.lang)
+    return Routed(reply, True, answer.lang, answer)
 
 
 def parse_list_args(deps: Deps, args: str) -> tuple[str | None, str | None, str]:

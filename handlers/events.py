@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from .deps import Deps, note_request
+from .feedback import with_feedback
 from .services import RETAKE, SKIP, CommandContext
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -36,6 +37,9 @@ def register(app, deps: Deps) -> None:
     from . import threads
 
     threads.register(app, deps)  # follow-ups in threads the bot answered in
+    from . import feedback
+
+    feedback.register(app, deps)
 
 
 def answer_mention(deps: Deps, body: dict, event: dict, bot_user_id: str | None, uncertain: bool = False) -> None:
@@ -56,12 +60,14 @@ def answer_event(deps: Deps, body: dict, event: dict, bot_user_id: str | None, s
     try:
         ctx = event_context(body, event, deps)
         question = strip_bot_mention(event.get("text") or "", bot_user_id)
-        _, reply = answer_in_conversation(deps, question, ctx, source, thread_ts or "")
+        answer, reply = answer_in_conversation(deps, question, ctx, source, thread_ts or "")
+        key = f"{ctx.channel_id}:{event.get('ts') or ''}"
+        reply = with_feedback(reply, answer, key)
     except Exception:
         deps.finish(body, "error")  # a bug: another replica would only meet it again
         raise
     # the key names the person's message, so one message reaching the bot as two events is one answer
-    deps.deliver(ctx.channel_id, reply, key=f"{ctx.channel_id}:{event.get('ts') or ''}", thread_ts=thread_ts,
+    deps.deliver(ctx.channel_id, reply, key=key, thread_ts=thread_ts,
                  since=event.get("ts"), uncertain=uncertain, done=lambda outcome: deps.finish(body, outcome))
 
 

@@ -229,11 +229,14 @@ class FakeSlack:
             meta = body.get("metadata")
             if isinstance(meta, str):
                 meta = json.loads(meta)
+            blocks = body.get("blocks")
+            if isinstance(blocks, str):
+                blocks = json.loads(blocks)
             with self._lock:
                 self._ts = max(self._ts + 1, int(time.time()))  # after the question it answers
                 ts = f"{self._ts}.000100"
                 message = {"type": "message", "text": body.get("text"), "ts": ts, "bot_id": BOT_ID,
-                           "thread_ts": body.get("thread_ts"), "metadata": meta}
+                           "thread_ts": body.get("thread_ts"), "metadata": meta, "blocks": blocks or []}
                 self.messages.setdefault(body.get("channel", ""), []).append(message)
             return {"ok": True, "channel": body.get("channel"), "ts": ts,
                     "message": {"text": body.get("text"), "ts": ts, "bot_id": BOT_ID}}

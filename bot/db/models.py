@@ -194,3 +194,20 @@ class ThreadContext(Base):
     thread_ts: Mapped[str] = mapped_column(String(32), primary_key=True)
     memory: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Feedback(Base):
+    """One person's verdict on one answer (the answer's metadata key); a second click updates it."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("team_id", "answer_key", "user_hash", name="uq_feedback_team_answer_user"),
+                      Index("ix_feedback_team_created", "team_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    answer_key: Mapped[str] = mapped_column(String(128))
+    user_hash: Mapped[str] = mapped_column(String(64))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    intent: Mapped[str] = mapped_column(String(32))
+    matched_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -174,3 +174,54 @@ def test_quiet_threads_are_pruned(slack, db):
     assert store.prune() == 1
     with db.read() as s:
         assert [r.thread_ts for r in s.query(ThreadContext)] == ["2.2"]
+
+
+# -- feedback ---------------------------------------------------------------------------------------
+
+def feedback_click(h: Harness, post: dict, verdict: str, user: str) -> str:
+    import uuid
+
+    (block,) = [b for b in post["blocks"] if b["type"] == "context_actions"]
+    el = block["elements"][0]
+    button = el["positive_button"] if verdict == "up" else el["negative_button"]
+    rid = uuid.uuid4().hex
+    h.action({"type": "feedback_buttons", "action_id": el["action_id"], "block_id": block["block_id"],
+              "value": button["value"]}, user=user, ephemeral=False, response_id=rid,
+             message={"ts": post["ts"], "thread_ts": post.get("thread_ts")})
+    return rid
+
+
+def test_feedback_is_recorded_once_per_person_and_counted_in_stats(slack, db):
+    from bot.db.models import Feedback
+
+    start_istio_thread(slack)
+    (post,) = thread_posts(slack.fake)
+    assert post["blocks"][-1]["type"] == "context_actions"  # every posted answer can be rated
+    thanks = slack.response(feedback_click(slack, post, "down", "U300"))[0]
+    assert "Thanks" in thanks["text"] and thanks.get("replace_original") is not True
+    slack.response(feedback_click(slack, post, "down", "U300"))  # the same person again: still one
+    slack.response(feedback_click(slack, post, "up", "U301"))
+    with db.read() as s:
+        rows = s.query(Feedback).all()
+    assert sorted(r.helpful for r in rows) == [False, True]
+    assert all(r.intent == "project" and r.matched_ids[:1] == ["istio"] and not r.user_hash.startswith("U")
+               for r in rows)
+    status, rid = slack.command("stats", user="U300")
+    member = slack.response(rid)[0]["text"]
+    assert "1 helpful, 1 not helpful" in member and "Istio (" not in member
+    slack.fake.users["U900"] = {"id": "U900", "is_admin": True}
+    status, rid = slack.command("stats", user="U900")
+    admin = slack.response(rid)[0]["text"]
+    assert "project: Istio (1)" in admin  # the most disliked answers, for admins
+
+
+def test_a_feedback_click_the_bot_did_not_make_is_acknowledged_and_ignored(slack, db):
+    from bot.db.models import Feedback
+
+    for value in ("not json", '{"f": "sideways", "k": "x", "i": "project"}', '{"f": "up"}'):
+        status, rid = slack.action({"type": "feedback_buttons", "action_id": "cncf_feedback", "block_id": "feedback",
+                                    "value": value}, ephemeral=False)
+        assert status == 200
+    settle(slack)
+    with db.read() as s:
+        assert s.query(Feedback).count() == 0

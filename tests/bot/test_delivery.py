@@ -22,7 +22,7 @@ from . import potd_fixtures
 
 db, db_url = potd_fixtures.db, potd_fixtures.db_url
 
-FAST = {"SLACK_TIMEOUT_SECONDS": "1", "SLACK_RETRY_SECONDS": "8", "EVENT_LEASE_SECONDS": "12"}
+FAST = {"SLACK_TIMEOUT_SECONDS": "1", "SLACK_RETRY_SECONDS": "15", "EVENT_LEASE_SECONDS": "25"}
 
 
 def mention(text: str, ts: str, channel: str = "C100", **extra) -> dict:
@@ -127,7 +127,8 @@ def event_body(event: dict, eid: str) -> dict:
 def test_an_event_acked_by_a_replica_that_died_is_answered_by_another(engine, db, db_url):
     ev = mention("what is flux", "1700000003.1")
     dead_replicas_claim(db, "EvDEAD1", event_body(ev, "EvDEAD1"))
-    h = replica(engine, db, db_url, env={"EVENT_LEASE_SECONDS": "12"}, jobs=True)  # its sweeper runs every 2 s
+    h = replica(engine, db, db_url, env={"EVENT_LEASE_SECONDS": "12", "SLACK_RETRY_SECONDS": "8"},
+                jobs=True)  # its sweeper runs every 2 s
     try:
         (post,) = wait_answers(h.fake, "C100", "1700000003.1")
         assert "Flux" in post["text"] and post["thread_ts"] == "1700000003.1"

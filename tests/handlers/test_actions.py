@@ -48,8 +48,9 @@ def test_share_posts_the_same_answer_in_channel(slack):
     rid = click(slack, find_blocks(msg["blocks"], A_SHARE)[0], user="U200")
     (shared,) = slack.response(rid)
     assert shared["response_type"] == "in_channel" and shared["replace_original"] is False
-    assert shared["blocks"][:-1] == [b for b in msg["blocks"] if b.get("block_id") != "share"]
-    assert "<@U200>" in shared["blocks"][-1]["elements"][0]["text"]
+    assert shared["blocks"][:-2] == [b for b in msg["blocks"] if b.get("block_id") != "share"]
+    assert "<@U200>" in shared["blocks"][-2]["elements"][0]["text"]
+    assert shared["blocks"][-1]["type"] == "context_actions"  # feedback buttons on the shared answer
     assert not find_blocks(shared["blocks"], A_SHARE)
 
 
