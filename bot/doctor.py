@@ -17,7 +17,7 @@ from typing import Any
 # the two in step: the manifest is not part of the installed package).
 # channels:history/groups:history: after a crash the potd runner looks for its own post before
 # posting again; users:read: a subscriber's time zone and locale are the subscription defaults.
-REQUIRED_SCOPES = ("app_mentions:read", "channels:history", "chat:write", "commands", "groups:history",
+REQUIRED_SCOPES = ("app_mentions:read", "assistant:write", "channels:history", "chat:write", "commands", "groups:history",
                    "im:history", "mpim:history", "users:read")
 SLACK_TIMEOUT = 10  # seconds per Slack call
 DB_CONNECT_TIMEOUT = 5  # seconds, for servers that do not answer at all

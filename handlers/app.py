@@ -73,6 +73,9 @@ def build_app(config: Any, engine: Any, services: Services, client: Any = None, 
         logger=bolt_log,
     )
     app.hooks = deps.hooks
+    from . import assistant
+
+    app.assistant(assistant.build(deps))  # Slack's split view; before the DM listener sees its messages
     commands.register(app, deps)
     events.register(app, deps)
     actions.register(app, deps)

@@ -39,7 +39,7 @@ WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 TEAM_ID = "T0001"
-SCOPES = "app_mentions:read,channels:history,chat:write,commands,groups:history,im:history,mpim:history,users:read"  # what slack-manifest.yml asks for
+SCOPES = "app_mentions:read,assistant:write,channels:history,chat:write,commands,groups:history,im:history,mpim:history,users:read"  # what slack-manifest.yml asks for
 
 
 @dataclass

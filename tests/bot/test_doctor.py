@@ -95,7 +95,7 @@ def test_invalid_token_through_the_command_exits_non_zero(env, fake):
 
 
 def test_a_missing_scope_is_named(env, fake):
-    fake.scopes = "app_mentions:read,channels:history,chat:write,commands,groups:history,users:read"
+    fake.scopes = "app_mentions:read,assistant:write,channels:history,chat:write,commands,groups:history,mpim:history,users:read"
     report = run_checks(env)
     (line,) = problems(report)
     assert line.startswith("PROBLEM slack scopes") and "lacks im:history" in line and "reinstall" in line

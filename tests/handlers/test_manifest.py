@@ -13,8 +13,11 @@ def test_manifest_matches_the_app():
     (cmd,) = m["features"]["slash_commands"]
     assert cmd["command"] == "/cncf"
     assert set(m["settings"]["event_subscriptions"]["bot_events"]) == {
-        "app_mention", "message.channels", "message.groups", "message.im", "message.mpim", "app_home_opened"}
-    assert set(m["oauth_config"]["scopes"]["bot"]) == {"app_mentions:read", "channels:history", "chat:write",
+        "app_mention", "message.channels", "message.groups", "message.im", "message.mpim", "app_home_opened",
+        "assistant_thread_started", "assistant_thread_context_changed"}
+    assert m["features"]["assistant_view"]["assistant_description"]
+    assert set(m["oauth_config"]["scopes"]["bot"]) == {"app_mentions:read", "assistant:write", "channels:history",
+                                                       "chat:write",
                                                        "commands", "groups:history", "im:history", "mpim:history",
                                                        "users:read"}
     assert m["settings"]["interactivity"]["is_enabled"] is True
