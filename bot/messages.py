@@ -109,6 +109,15 @@ MESSAGES: dict[str, dict[str, str]] = {
                  "ko": "`{value}`은(는) 고를 수 없는 값입니다. `/cncf lang en`, `/cncf lang ko`, `/cncf lang auto` 중 "
                        "하나를 쓰세요."},
     # /cncf stats
+    "channel.usage": {"en": "Usage: `/cncf channel auto on` or `/cncf channel auto off` (in the channel itself).",
+                      "ko": "사용법: 해당 채널에서 `/cncf channel auto on` 또는 `/cncf channel auto off`"},
+    "channel.admins": {"en": "Only workspace admins and owners can change how I answer in a channel.",
+                       "ko": "채널에서 답하는 방식은 워크스페이스 관리자와 소유자만 바꿀 수 있어요."},
+    "channel.on": {"en": "From now on I answer questions about the CNCF in this channel without a mention "
+                         "(in a thread, and only when I am confident).",
+                   "ko": "이제 이 채널에서는 멘션 없이도 CNCF 질문에 답할게요 (스레드로, 확실할 때만)."},
+    "channel.off": {"en": "I answer in this channel only when mentioned again.",
+                    "ko": "이제 이 채널에서는 멘션할 때만 답할게요."},
     "stats.feedback": {"en": "*Feedback:* {up} helpful, {down} not helpful", "ko": "*피드백:* 도움됨 {up}, 도움 안 됨 {down}"},
     "stats.title": {"en": "Questions in the last {days} days", "ko": "최근 {days}일 질문 통계"},
     "stats.none": {"en": "No questions in the last {days} days.", "ko": "최근 {days}일 동안 질문이 없습니다."},

@@ -26,6 +26,7 @@ from .messages import msg
 from .potd_runner import PotdRunner
 from .question_log import QuestionLogWriter
 from .subscriptions import PotdCommands
+from .channels import ChannelSettings
 from .threads import ThreadStore
 
 log = logging.getLogger("cncf_bot.services")
@@ -41,7 +42,7 @@ ADMIN_TTL = 600.0  # seconds Slack's word that someone is an admin stands
 
 
 class DbServices:
-    subcommands: frozenset[str] = frozenset({"potd", "lang", "stats"})
+    subcommands: frozenset[str] = frozenset({"potd", "lang", "stats", "channel"})
 
     def __init__(self, config: Config, engine: Any, db: Database, now: Callable[[], dt.datetime] | None = None):
         self.config = config
@@ -70,6 +71,25 @@ class DbServices:
         self.events = EventLedger(self.claims, on_fallback=lambda why: self.on_claim_fallback(why))
         self.on_claim_fallback: Callable[[str], None] = lambda why: None
         self.threads = ThreadStore(db, now=self.now)
+        self.channels = ChannelSettings(db, self.now)
+
+    def auto_answer(self, team_id: str, channel_id: str) -> bool:
+        """Whether the bot answers without a mention in this channel; never raises."""
+        try:
+            return self.channels.auto_answer(team_id, channel_id)
+        except Exception:
+            return False
+
+    def channel_command(self, args: str, ctx: CommandContext, lang: str) -> Reply:
+        words = args.lower().split()
+        if len(words) != 2 or words[0] != "auto" or words[1] not in ("on", "off") or not ctx.channel_id.startswith(
+                ("C", "G")):
+            return Reply(text=msg("channel.usage", lang))
+        if not self._is_admin(ctx):
+            return Reply(text=msg("channel.admins", lang))
+        on = words[1] == "on"
+        self.channels.set_auto(ctx.team_id, ctx.channel_id, on, self.hash_user(ctx.team_id, ctx.user_id))
+        return Reply(text=msg("channel.on" if on else "channel.off", lang))
 
     # -- feedback (bot.feedback) ----------------------------------------------------------------------
     def record_feedback(self, team_id: str, user_id: str, key: str, helpful: bool, intent: str,
@@ -184,8 +204,10 @@ class DbServices:
 
     def _may_read_questions(self, ctx: CommandContext) -> bool:
         """A workspace admin or owner (users.info), or someone named in STATS_VIEWERS."""
-        if ctx.user_id in self.config.stats_viewers:
-            return True
+        return ctx.user_id in self.config.stats_viewers or self._is_admin(ctx)
+
+    def _is_admin(self, ctx: CommandContext) -> bool:
+        """A workspace admin or owner, by users.info (remembered ADMIN_TTL seconds)."""
         key = (ctx.team_id, ctx.user_id)
         known = self._admins.get(key)
         if known is not None and time.monotonic() - known[1] < ADMIN_TTL:
@@ -223,6 +245,8 @@ class DbServices:
             return self.set_lang(args, ctx, lang)
         if name == "stats":
             return self.stats(ctx, lang)
+        if name == "channel":
+            return self.channel_command(args, ctx, lang)
         return Reply(text=f"`{esc(name[:40])}` is not available here.")
 
     def todays_project(self, team_id: str) -> str | None:

@@ -37,6 +37,9 @@ def register(app, deps: Deps) -> None:
     from . import threads
 
     threads.register(app, deps)  # follow-ups in threads the bot answered in
+    from . import autoanswer
+
+    autoanswer.register(app, deps)  # top-level messages in auto-answer channels
     from . import feedback
 
     feedback.register(app, deps)

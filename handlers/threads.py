@@ -52,8 +52,10 @@ def register(app, deps: Deps) -> None:
 
 
 def answer_in_conversation(deps: Deps, question: str, ctx: CommandContext, source: str,
-                           thread: str) -> tuple[object, Reply]:
-    """Answer a message of a conversation against its memory, remember the new subject, log it."""
+                           thread: str, only_if=None) -> tuple[object, Reply]:
+    """Answer a message of a conversation against its memory, remember the new subject, log it.
+    With `only_if(answer)` false, nothing is remembered or logged (a message not addressed to the
+    bot that it will not answer)."""
     started = time.perf_counter()
     preferred = deps.language(ctx.team_id, ctx.user_id)
     before = Memory.from_dict(deps.thread_memory(ctx.team_id, ctx.channel_id, thread))
@@ -62,6 +64,8 @@ def answer_in_conversation(deps: Deps, question: str, ctx: CommandContext, sourc
     else:
         answer = follow_up(deps.engine, question, before, preferred)
         reply = message_for(answer, deps)
+    if only_if is not None and not only_if(answer):
+        return answer, reply
     after = remember(answer, before)
     if after is not None and after != before:
         deps.remember_thread(ctx.team_id, ctx.channel_id, thread, after.to_dict())

@@ -211,3 +211,15 @@ class Feedback(Base):
     intent: Mapped[str] = mapped_column(String(32))
     matched_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ChannelSetting(Base):
+    """A channel's own settings: `auto_answer`, answering confident questions without a mention."""
+
+    __tablename__ = "channel_settings"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    auto_answer: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_by: Mapped[str] = mapped_column(String(64))  # keyed hash of who changed it
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -225,3 +225,37 @@ def test_a_feedback_click_the_bot_did_not_make_is_acknowledged_and_ignored(slack
     settle(slack)
     with db.read() as s:
         assert s.query(Feedback).count() == 0
+
+
+# -- auto-answer channels ------------------------------------------------------------------------
+
+def top_level(text: str, ts: str, channel: str = "C100") -> dict:
+    return {"type": "message", "channel_type": "channel", "user": "U200", "text": text, "ts": ts,
+            "channel": channel, "event_ts": ts}
+
+
+def test_an_auto_answer_channel_answers_confident_questions_only(slack, db):
+    from bot.db.models import Question
+
+    status, rid = slack.command("channel auto on", user="U100")
+    assert "admins" in slack.response(rid)[0]["text"]  # a plain member cannot
+    slack.fake.users["U900"] = {"id": "U900", "is_admin": True}
+    status, rid = slack.command("channel auto on", user="U900")
+    assert "without a mention" in slack.response(rid)[0]["text"]
+    slack.event(top_level("what is linkerd?", "1700000801.1"))
+    (post,) = wait_posts(slack.fake, 1, thread="1700000801.1")
+    assert "Linkerd" in post["text"]
+    for i, chatter in enumerate(["lunch anyone?", "thanks!", "zzqx frobnicator", "heading out, see you tomorrow"]):
+        slack.event(top_level(chatter, f"1700000802.{i}"))
+    slack.event(top_level("what is envoy?", "1700000803.1", channel="C999"))  # not an auto channel
+    settle(slack)
+    assert len(slack.fake.posts("C100")) == 1 and slack.fake.posts("C999") == []
+    assert slack.services.question_log.flush(5)
+    with db.read() as s:
+        logged = {q.question for q in s.query(Question)}
+    assert "lunch anyone?" not in logged and "what is linkerd?" in logged  # chatter is not kept
+    status, rid = slack.command("channel auto off", user="U900")
+    assert "mentioned" in slack.response(rid)[0]["text"]
+    slack.event(top_level("what is keda?", "1700000804.1"))
+    settle(slack)
+    assert len(slack.fake.posts("C100")) == 1
