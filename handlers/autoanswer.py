@@ -51,7 +51,7 @@ def answer_unasked(deps: Deps, body: dict, event: dict, uncertain: bool = False)
         ctx = event_context(body, event, deps)
         thread = event.get("ts") or ""
         answer, reply = answer_in_conversation(deps, event.get("text") or "", ctx, "auto", thread,
-                                               only_if=confident)
+                                               only_if=confident, compact=True)
     except Exception:
         deps.finish(body, "error")
         raise

@@ -7,6 +7,8 @@ Interactive elements carry their action in `action_id` and what it needs in `val
 """
 from __future__ import annotations
 
+import re
+
 import json
 
 import orjson
@@ -144,6 +146,84 @@ def project_card(e: Entry, lang: str, catalog: Catalog) -> list[dict]:
     return blocks
 
 
+def compact_project_card(e: Entry, lang: str, catalog: Catalog) -> list[dict]:
+    """For channels and threads: name and maturity, two or three sentences, the links, and buttons for
+    the full card, a comparison and the trail step."""
+    if not e.is_cncf:
+        return project_card(e, lang, catalog)
+    summary = e.summary.get(lang) or t("project.no_summary", lang, maturity=maturity_label(e.maturity, lang).lower(),
+                                       path=project_path(e))
+    blocks = [header(f"{e.display_name(lang)} · {maturity_label(e.maturity, lang)}"),
+              section(esc(sentences(summary, 3)))]
+    links = [button("자세히" if lang == "ko" else "Details", f"{A_OPEN}_full",
+                    value({"k": "project", "id": e.id, "l": lang}), style="primary")]
+    if e.homepage:
+        links.append(button(t("label.homepage", lang), f"{A_LINK}_home", url=e.homepage))
+    if e.repo:
+        links.append(button(t("label.repo", lang), f"{A_LINK}_repo", url=e.repo))
+    links.append(button(t("label.landscape", lang), f"{A_LINK}_landscape", url=e.landscape_url))
+    if e.trail_step and e.trail_step in catalog.steps:
+        links.append(button(t("trail.step", lang, step=e.trail_step, title=catalog.steps[e.trail_step].title.get(lang)),
+                            f"{A_OPEN}_step", value({"k": "step", "id": e.trail_step, "l": lang})))
+    related = [catalog.entries[i] for i in e.related if i in catalog.entries][:25]
+    if related:
+        links.append({
+            "type": "static_select", "action_id": A_COMPARE,
+            "placeholder": {"type": "plain_text", "text": "다른 프로젝트와 비교..." if lang == "ko" else "Compare with...",
+                            "emoji": True},
+            "options": [{"text": {"type": "plain_text", "text": clip(r.name, 75), "emoji": True},
+                         "value": value({"a": e.id, "b": r.id, "l": lang})} for r in related]})
+    blocks.append(actions(links, block_id=f"project:{e.id}"))
+    blocks.append(credit(catalog, lang))
+    return blocks
+
+
+def sentences(text: str, n: int) -> str:
+    """The first `n` sentences of a text (ends at . ! ? or 다.)."""
+    parts = re.findall(r".+?(?:[.!?。](?=\s|$)|$)", text.strip())
+    return " ".join(p.strip() for p in parts[:n] if p.strip()) or text
+
+
+def row_difference(row, lang: str) -> float:
+    """How much the values of a comparison row differ: 1 - the overlap of their words (0: alike)."""
+    words = [set(re.findall(r"\w+", v.get(lang).lower())) for v in row.values]
+    if len(words) < 2 or not any(words):
+        return 0.0
+    common = set.intersection(*words)
+    union = set.union(*words)
+    return 1.0 - len(common) / len(union) if union else 0.0
+
+
+COMPACT_ROWS = 3
+
+
+def compact_compare_card(a: Answer, catalog: Catalog) -> list[dict]:
+    """For channels and threads: the rows that differ most, the verdict, and "All rows"."""
+    c = a.comparison
+    assert c is not None
+    lang = a.lang
+    if len(c.rows) <= COMPACT_ROWS:
+        return compare_card(a, catalog)
+    names = [item_name(i, lang, catalog) for i in c.items]
+    order = sorted(range(len(c.rows)), key=lambda i: (-row_difference(c.rows[i], lang), i))[:COMPACT_ROWS]
+    blocks = [header(t("compare.title", lang, title=c.title.get(lang)))]
+    for i in sorted(order):
+        row = c.rows[i]
+        blocks.append(section(f"*{esc(row.dimension.get(lang))}*",
+                              fields=[{"type": "mrkdwn", "text": clip(f"*{esc(n)}*\n{esc(v.get(lang))}", FIELD_MAX)}
+                                      for n, v in zip(names, row.values)][:10]))
+    blocks.append(section(f"*{esc(t('label.when_to_pick', lang))}*\n{esc(c.summary.get(lang))}"))
+    ids = [ref.replace("concept:", "") for ref in c.items]
+    more = [button(f"{'모든 항목' if lang == 'ko' else 'All rows'} ({len(c.rows)})", f"{A_OPEN}_rows",
+                   value({"a": ids[0], "b": ids[1], "l": lang}))] if len(ids) == 2 else []
+    blocks.append(actions(more + [button(n, f"{A_OPEN}_{i}", value({"k": "concept" if ref.startswith("concept:")
+                                                                    else "project", "id": ref.replace("concept:", ""),
+                                                                    "l": lang}))
+                                  for i, (n, ref) in enumerate(zip(names, c.items))], block_id="compare:" + c.id))
+    blocks.append(credit(catalog, lang))
+    return blocks
+
+
 def compare_card(a: Answer, catalog: Catalog) -> list[dict]:
     c = a.comparison
     assert c is not None
@@ -272,21 +352,24 @@ def unknown_card(lang: str) -> list[dict]:
     return [section(f"*{esc(t('unknown.title', lang))}*\n{esc(t('unknown.hint', lang))}")]
 
 
-def render_blocks(a: Answer, catalog: Catalog, offset: int = 0) -> list[dict]:
-    """The Block Kit message of an Answer. Remembered per catalog by the answer's render key;
-    the list is a fresh copy, the blocks inside are shared and must not be changed in place."""
-    return list(catalog.cached(("blocks", a.render_key(), offset), lambda: _render_blocks(a, catalog, offset)))
+def render_blocks(a: Answer, catalog: Catalog, offset: int = 0, compact: bool = False) -> list[dict]:
+    """The Block Kit message of an Answer; `compact` for channels and threads (a short project card,
+    the comparison rows that differ most). Remembered per catalog by the answer's render key; the
+    list is a fresh copy, the blocks inside are shared and must not be changed in place."""
+    return list(catalog.cached(("blocks", a.render_key(), offset, compact),
+                               lambda: _render_blocks(a, catalog, offset, compact)))
 
 
-def _render_blocks(a: Answer, catalog: Catalog, offset: int = 0) -> list[dict]:
+def _render_blocks(a: Answer, catalog: Catalog, offset: int = 0, compact: bool = False) -> list[dict]:
+    card = compact_project_card if compact else project_card
     if a.did_you_mean:
         blocks = did_you_mean_card(a)
     elif a.intent == "project" and a.projects and a.fact:
-        blocks = [section(f"*{esc(fact_line(a, a.lang))}*")] + project_card(a.projects[0], a.lang, catalog)
+        blocks = [section(f"*{esc(fact_line(a, a.lang))}*")] + card(a.projects[0], a.lang, catalog)
     elif a.intent == "project" and a.projects:
-        blocks = project_card(a.projects[0], a.lang, catalog)
+        blocks = card(a.projects[0], a.lang, catalog)
     elif a.intent == "compare" and a.comparison:
-        blocks = compare_card(a, catalog)
+        blocks = compact_compare_card(a, catalog) if compact else compare_card(a, catalog)
     elif a.intent == "recommend" and a.projects:
         blocks = recommend_card(a, catalog)
     elif a.intent == "list":

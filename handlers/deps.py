@@ -339,9 +339,9 @@ class Deps:
 
 # -- answering --------------------------------------------------------------------------------------
 
-def message_for(answer: Answer, deps: Deps, offset: int = 0) -> Reply:
-    """The Block Kit message of an Answer, with its escaped `text` fallback."""
-    blocks = render_blocks(answer, deps.catalog, offset)
+def message_for(answer: Answer, deps: Deps, offset: int = 0, compact: bool = False) -> Reply:
+    """The Block Kit message of an Answer, with its escaped `text` fallback (compact: for channels)."""
+    blocks = render_blocks(answer, deps.catalog, offset, compact)
     text = clip(esc(render_text(answer, deps.catalog)), TEXT_MAX)
     return Reply(text=text or " ", blocks=blocks)
 

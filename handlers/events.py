@@ -63,7 +63,9 @@ def answer_event(deps: Deps, body: dict, event: dict, bot_user_id: str | None, s
     try:
         ctx = event_context(body, event, deps)
         question = strip_bot_mention(event.get("text") or "", bot_user_id)
-        answer, reply = answer_in_conversation(deps, question, ctx, source, thread_ts or "")
+        # in channels and their threads a compact card first; the full one in DMs and on "Details"
+        compact = event.get("channel_type") not in ("im",) and source != "dm"
+        answer, reply = answer_in_conversation(deps, question, ctx, source, thread_ts or "", compact=compact)
         key = f"{ctx.channel_id}:{event.get('ts') or ''}"
         reply = with_feedback(reply, answer, key)
     except Exception:

@@ -52,18 +52,18 @@ def register(app, deps: Deps) -> None:
 
 
 def answer_in_conversation(deps: Deps, question: str, ctx: CommandContext, source: str,
-                           thread: str, only_if=None) -> tuple[object, Reply]:
+                           thread: str, only_if=None, compact: bool = False) -> tuple[object, Reply]:
     """Answer a message of a conversation against its memory, remember the new subject, log it.
     With `only_if(answer)` false, nothing is remembered or logged (a message not addressed to the
     bot that it will not answer)."""
     started = time.perf_counter()
     preferred = deps.language(ctx.team_id, ctx.user_id)
     before = Memory.from_dict(deps.thread_memory(ctx.team_id, ctx.channel_id, thread))
-    if before is None:
+    if before is None and not compact:
         answer, reply = deps.answer(question, preferred)
     else:
         answer = follow_up(deps.engine, question, before, preferred)
-        reply = message_for(answer, deps)
+        reply = message_for(answer, deps, compact=compact)
     if only_if is not None and not only_if(answer):
         return answer, reply
     after = remember(answer, before)

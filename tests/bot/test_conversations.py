@@ -4,6 +4,7 @@ replica continuing a thread, expired threads and the prune."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 
 import pytest
@@ -259,3 +260,29 @@ def test_an_auto_answer_channel_answers_confident_questions_only(slack, db):
     slack.event(top_level("what is keda?", "1700000804.1"))
     settle(slack)
     assert len(slack.fake.posts("C100")) == 1
+
+
+def test_channels_get_a_compact_card_and_details_gives_the_full_one(slack):
+    start_istio_thread(slack)
+    (compact,) = thread_posts(slack.fake)
+    kinds = [b["type"] for b in compact["blocks"]]
+    assert "fields" not in str(compact["blocks"]) and len(kinds) <= 6  # name, sentences, links, credit, feedback
+    details = [el for b in compact["blocks"] if b["type"] == "actions" for el in b["elements"]
+               if el.get("action_id") == "cncf_open_full"]
+    (button,) = details
+    block_id = next(b["block_id"] for b in compact["blocks"] if b["type"] == "actions")
+    slack.action({"type": "button", "action_id": button["action_id"], "block_id": block_id,
+                  "value": button["value"]}, ephemeral=False, message={"ts": compact["ts"], "thread_ts": ROOT_TS})
+    full = wait_posts(slack.fake, 2)[-1]
+    assert "Istio" in full["text"] and any("fields" in b for b in full["blocks"])  # the whole card
+    assert len(json.dumps(full["blocks"])) > len(json.dumps(compact["blocks"]))
+
+
+def test_a_dm_gets_the_full_card(slack):
+    slack.event({"type": "message", "channel_type": "im", "user": "U100", "text": "what is istio",
+                 "ts": "1700000901.1", "channel": "D900", "event_ts": "1700000901.1"})
+    deadline = time.monotonic() + 15
+    while not slack.fake.posts("D900"):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert any("fields" in b for b in slack.fake.posts("D900")[0]["blocks"])

@@ -102,3 +102,20 @@ def test_share_button_fits_even_a_full_message(engine):
     validate(shared.blocks)
     assert shared.blocks[-1]["block_id"] == "share"
     assert len(json.loads(shared.blocks[-1]["elements"][0]["value"])["q"]) <= 900
+
+
+@pytest.mark.parametrize("kind", ["project", "compare", "compare-built"])
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_compact_card_for_channels_matches_golden_and_is_shorter(engine, kind, lang):
+    from handlers.feedback import with_feedback
+
+    answer = CARDS[kind](engine, lang)
+    full = render_blocks(answer, engine.catalog)
+    compact = render_blocks(answer, engine.catalog, compact=True)
+    validate(compact)
+    assert len(json.dumps(compact, ensure_ascii=False)) < len(json.dumps(full, ensure_ascii=False))
+    actions = [el for b in compact if b["type"] == "actions" for el in b["elements"]]
+    assert any(el.get("action_id", "").endswith(("_full", "_rows")) for el in actions)  # the full card is a click away
+    rated = with_feedback(Reply(text="x", blocks=compact), answer, "C1:1.2").blocks
+    validate(rated)
+    compare_or_update(f"{kind}.compact.{lang}", rated)
