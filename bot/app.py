@@ -111,9 +111,22 @@ def build_runtime(config: Config, *, engine: Any = None, services: Services | No
 
     from . import services as bot_services
 
+    from .knowledge_live import LiveEngine, Refresher, engine_for_version
+
     metrics = BotMetrics()
-    engine = engine or Engine.load()
+    # the knowledge in force: the packaged one, or the newest synced version in the database,
+    # behind a LiveEngine so a newer version can be swapped in whole while the app runs
+    engine = LiveEngine(engine or Engine.load())
     services = services or bot_services.make_services(config, engine)
+    db = getattr(services, "db", None)
+    if db is not None:
+        try:
+            built = engine_for_version(db, model=engine.current.model)
+            if built is not None:
+                engine.swap(*built)
+        except Exception as exc:  # no table yet, a database hiccup, a version that does not load
+            log.warning("using the packaged knowledge: the synced version could not be read (%s)",
+                        type(exc).__name__)
     question_log = getattr(services, "question_log", None)
     if question_log is not None:
         question_log.on_drop = lambda n: metrics.question_log_dropped.inc(n)
@@ -138,13 +151,28 @@ def build_runtime(config: Config, *, engine: Any = None, services: Services | No
 
     metrics.info.set(1, version=app_version(), catalog_date=engine.catalog.source.data_date)
     metrics.set_catalog(engine.catalog)
+
     def replay(event_id: str, body: dict) -> None:
         """An event another replica acked and never answered, through the app as if just received."""
         app.dispatch(BoltRequest(body=body, mode="socket_mode", context={"cncf_replay": event_id}))
 
-    stop_jobs = bot_services.start_background(
+    stop_background_jobs = bot_services.start_background(
         config, services, engine, client, replay=replay,
         on_abandoned=lambda n: metrics.events_abandoned.inc(n)) if start_jobs else (lambda: None)
+
+    def swapped(live) -> None:
+        metrics.info.set(1, version=app_version(), catalog_date=live.catalog.source.data_date)
+        metrics.set_catalog(live.catalog)
+        metrics.knowledge_version.set(float(live.version))
+
+    metrics.knowledge_version.set(float(engine.version))
+    refresher = Refresher(db, engine, config.knowledge_refresh, on_swap=swapped).start() \
+        if db is not None and start_jobs else None
+
+    def stop_jobs() -> None:  # the refresher stops with the other jobs
+        if refresher is not None:
+            refresher.stop()
+        stop_background_jobs()
 
     def stop() -> None:
         stop_jobs()

@@ -36,6 +36,7 @@ class Config:
     slack_timeout: float = 10.0  # seconds one Web API call may take (SLACK_TIMEOUT_SECONDS)
     post_deadline: float = 120.0  # seconds an answer keeps trying to reach Slack (SLACK_RETRY_SECONDS)
     event_lease: float = 180.0  # seconds a replica owns an event before another may finish it
+    knowledge_refresh: float = 300.0  # seconds between looks for a newer synced knowledge version
 
     @property
     def socket_mode(self) -> bool:
@@ -105,10 +106,11 @@ class Config:
             raise ConfigError("EVENT_LEASE_SECONDS", f"must be longer than SLACK_RETRY_SECONDS + SLACK_TIMEOUT_SECONDS "
                                                      f"({deadline + timeout:g}), or a slow answer would be "
                                                      f"taken over while it is still being posted; got {lease:g}")
+        refresh = seconds(get, "KNOWLEDGE_REFRESH_SECONDS", 300.0, 1, 86400)
         return cls(slack_bot_token=bot_token, slack_signing_secret=secret, slack_app_token=app_token,
                    slack_api_url=api_url, database_url=db, port=port, log_level=level, log_format=fmt,
                    query_log_days=days, user_hash_key=hash_key, stats_viewers=viewers, slack_timeout=timeout,
-                   post_deadline=deadline, event_lease=lease)
+                   post_deadline=deadline, event_lease=lease, knowledge_refresh=refresh)
 
 
 def seconds(get, name: str, default: float, low: float, high: float) -> float:
@@ -148,3 +150,10 @@ def database_url(url: str) -> str:
                                               "pip install 'cncf-bot[postgres]'")
         return "postgresql+psycopg" + url[url.index("://"):]  # the rest as written (its escapes too)
     raise ConfigError("DATABASE_URL", f"uses {parsed.drivername}://, which cncf-bot does not support; use {example}")
+
+
+def configured_database_url(env: Mapping[str, str] | None = None) -> str | None:
+    """DATABASE_URL when it is set (checked as above), else None: `cncf-bot ask` then uses the packaged data."""
+    env = os.environ if env is None else env
+    value = (env.get("DATABASE_URL") or "").strip()
+    return database_url(value) if value else None

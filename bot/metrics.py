@@ -176,6 +176,8 @@ class BotMetrics:
                                                    ["reason"]))
         self.events_abandoned = r.add(Counter("cncf_bot_events_abandoned_total",
                                               "Events no replica finished in time (too old, or tried too often)."))
+        self.knowledge_version = r.add(Gauge("cncf_bot_knowledge_version",
+                                             "The synced knowledge version in force (0: the packaged data)."))
         self.database_up = r.add(Gauge("cncf_bot_database_up",
                                        "1 when the database answered the last health probe, 0 when not."))
         self.info = r.add(Gauge("cncf_bot_info", "Version and catalog data date.", ["version", "catalog_date"]))

@@ -105,6 +105,8 @@ def project_card(e: Entry, lang: str, catalog: Catalog) -> list[dict]:
     summary = e.summary.get(lang) or t("project.no_summary", lang, maturity=maturity_label(e.maturity, lang).lower(),
                                        path=project_path(e))
     blocks.append(section(esc(summary)))
+    if not e.summary.get(lang) and e.description:
+        blocks.append(section(esc(landscape_quote(e, lang))))
     facts = [(t("label.maturity", lang), maturity_label(e.maturity, lang)),
              (t("label.category", lang), project_path(e))]
     if dates_line(e, lang):
@@ -155,6 +157,8 @@ def compact_project_card(e: Entry, lang: str, catalog: Catalog) -> list[dict]:
                                        path=project_path(e))
     blocks = [header(f"{e.display_name(lang)} · {maturity_label(e.maturity, lang)}"),
               section(esc(sentences(summary, 3)))]
+    if not e.summary.get(lang) and e.description:
+        blocks.append(section(esc(landscape_quote(e, lang))))
     links = [button("자세히" if lang == "ko" else "Details", f"{A_OPEN}_full",
                     value({"k": "project", "id": e.id, "l": lang}), style="primary")]
     if e.homepage:
@@ -176,6 +180,12 @@ def compact_project_card(e: Entry, lang: str, catalog: Catalog) -> list[dict]:
     blocks.append(actions(links, block_id=f"project:{e.id}"))
     blocks.append(credit(catalog, lang))
     return blocks
+
+
+def landscape_quote(e: Entry, lang: str) -> str:
+    """The landscape's own description of an entry with no curated text yet, as a credited quotation."""
+    who = "CNCF Landscape (CC-BY-4.0)"
+    return f"“{e.description}” — {who}" if lang != "ko" else f"“{e.description}” — {who} 설명"
 
 
 def sentences(text: str, n: int) -> str:

@@ -314,7 +314,9 @@ class Deps:
         "help") then cost a dictionary lookup. Callers must not mutate what they get.
         """
         # "this year" and "last year" read the date, so a remembered answer lasts one day at most
-        key = (text, preferred, self.engine.today())
+        # keyed by the catalog in force too: a synced version swapped in must not meet old answers
+        source = self.engine.catalog.source
+        key = (text, preferred, self.engine.today(), source.data_date, source.commit)
         with self._answers_lock:
             hit = self._answers.get(key)
             if hit is not None:

@@ -54,9 +54,17 @@ def _date(value) -> str | None:
 def parse_landscape(path: Path) -> list[dict]:
     """Read a landscape.yml (cncf/landscape format) into fact dicts, one per distinct entry."""
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise KnowledgeError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    return parse_landscape_text(text, path)
+
+
+def parse_landscape_text(text: str, path: Path | str = "landscape.yml") -> list[dict]:
+    """The same, from the file's text (a download): KnowledgeError with a one-line reason when it
+    is not valid YAML or not in the landscape format."""
+    try:
+        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
@@ -94,6 +102,10 @@ def _add_item(by_id: dict[str, dict], category: str, subcategory: str, item: dic
                 raise KnowledgeError(f"{path}: {name}: {key}: {exc}") from exc
             if value:
                 fact[key] = value
+        # the landscape's own words, shown only as a credited quotation until text is curated
+        desc = item.get("description") or extra.get("description") or ""
+        if isinstance(desc, str) and desc.strip():
+            fact["description"] = " ".join(desc.split())[:600]
     old = by_id.get(fact["id"])
     if old is None:
         by_id[fact["id"]] = fact

@@ -153,13 +153,14 @@ def _text_list(d: dict | None) -> TextList:
     return TextList(en=tuple(d.get("en", ())), ko=tuple(d.get("ko", ())))
 
 
-def _read_facts(file: Path, problems: _Problems) -> tuple[CatalogSource | None, list[dict]]:
+def _read_facts(file: Path, problems: _Problems, text: str | None = None) -> tuple[CatalogSource | None, list[dict]]:
     """The facts file is one JSON-style entry per line; fall back to YAML if edited by hand."""
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        problems.add(file, (), f"cannot read: {exc.strerror or exc}", line=1)
-        return None, []
+    if text is None:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except OSError as exc:
+            problems.add(file, (), f"cannot read: {exc.strerror or exc}", line=1)
+            return None, []
     source, entries, fast = None, [], True
     for n, line in enumerate(text.splitlines(), 1):
         try:
@@ -209,6 +210,7 @@ def _entry(fact: dict) -> Entry:
         repo=fact.get("repo", ""), maturity=fact.get("maturity"), accepted=fact.get("accepted"),
         incubating=fact.get("incubating"), graduated=fact.get("graduated"), archived=fact.get("archived"),
         other_paths=tuple(tuple(p) for p in fact.get("other_paths", ())),
+        description=str(fact.get("description") or ""),
     )
 
 
@@ -243,14 +245,16 @@ def _each_doc(folder: Path, check: schema.Check, problems: _Problems):
         yield file, doc
 
 
-def load_catalog(data_dir: Path | str | None = None, strict: bool = True) -> Catalog:
+def load_catalog(data_dir: Path | str | None = None, strict: bool = True, facts_text: str | None = None) -> Catalog:
     """Read every knowledge file; raise KnowledgeError listing all problems if any.
 
-    strict=False skips what is broken instead (used while drafting data, never to serve).
+    strict=False skips what is broken instead (drafting data; a synced version whose facts no
+    longer fit some curated file). `facts_text`: the facts of a synced knowledge version (the
+    landscape.yaml format) in place of the packaged file; the curated text is the packaged one.
     """
     root = Path(data_dir) if data_dir else DATA_DIR
     problems = _Problems(root)
-    source, facts = _read_facts(root / "landscape.yaml", problems)
+    source, facts = _read_facts(root / "landscape.yaml", problems, facts_text)
     entries = {f["id"]: _entry(f) for f in facts}
 
     # curated project text

@@ -54,6 +54,7 @@ class Entry:
     graduated: str | None = None
     archived: str | None = None
     other_paths: tuple[tuple[str, str], ...] = ()
+    description: str = ""  # the landscape's own description (quoted with credit, never as our text)
     # curated (knowledge/data/projects/<id>.yaml)
     name_ko: str = ""
     aliases: tuple[str, ...] = ()

@@ -32,6 +32,8 @@ def project_lines(e: Entry, lang: str, catalog: Catalog) -> list[str]:
     summary = e.summary.get(lang) or t("project.no_summary", lang, maturity=maturity_label(e.maturity, lang).lower(),
                                        path=project_path(e))
     out.append(summary)
+    if not e.summary.get(lang) and e.description:  # the landscape's words, quoted and credited
+        out.append(f"“{e.description}” — CNCF Landscape (CC-BY-4.0)")
     features = e.features.get(lang)
     if features:
         out.append(t("label.features", lang) + ":")

@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     from knowledge.render_text import render_text
 
     try:
-        engine = Engine.load()
+        engine = synced_engine() or Engine.load()
     except KnowledgeError as exc:
         print(f"cncf-bot: the knowledge data is invalid ({exc}):", file=sys.stderr)
         for p in exc.problems:
@@ -36,6 +36,28 @@ def run(args: argparse.Namespace) -> int:
         return 0
     emit(engine, " ".join(args.question), args.json, out, answer_json, render_text)
     return 0
+
+
+def synced_engine():
+    """With DATABASE_URL set, the engine over the newest synced knowledge version, if there is one."""
+    try:
+        from bot.config import configured_database_url
+        from bot.db import Database
+        from bot.knowledge_live import engine_for_version
+
+        url = configured_database_url()
+        if url is None:
+            return None
+        db = Database(url)
+        try:
+            built = engine_for_version(db)
+        finally:
+            db.dispose()
+        return built[0] if built else None
+    except Exception as exc:  # no such table yet, or no database: the packaged knowledge
+        print(f"cncf-bot: using the packaged knowledge ({type(exc).__name__} reading the synced one)",
+              file=sys.stderr)
+        return None
 
 
 def emit(engine, question: str, as_json: bool, out, answer_json_line, render_text) -> None:

@@ -18,6 +18,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--data-dir", type=Path, default=None, help="a data folder other than the packaged one")
     imp.add_argument("--commit", default="", help="the cncf/landscape commit the file comes from")
     imp.set_defaults(func=run_import)
+    sync = ksub.add_parser("sync", help="download the CNCF landscape and store its facts as a new knowledge "
+                                         "version in the database (replicas pick it up by themselves)")
+    sync.add_argument("url", nargs="?", default=None,
+                      help="the landscape.yml to fetch (default: cncf/landscape's, on GitHub)")
+    sync.set_defaults(func=run_sync)
     train = ksub.add_parser("train", help="retrain the intent classifier from knowledge/training/*.yaml "
                                           "(needs scikit-learn: pip install -e '.[train]')")
     train.add_argument("--out", type=Path, default=None, help="where to write the model (default: the packaged one)")
@@ -109,4 +114,32 @@ def run_train(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"knowledge train failed: cannot write {out} ({exc.strerror or exc})", file=sys.stderr)
         return 1
+    return 0
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    """0: stored or no change; 1: the download was refused (the version in force stays); 2: settings."""
+    from bot.config import Config, ConfigError
+    from bot.db import Database, upgrade
+    from bot.knowledge_sync import DEFAULT_URL, SyncRefused, sync
+
+    try:
+        config = Config.from_env(need_slack=False)
+    except ConfigError as exc:
+        print(f"cncf-bot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    db = Database(config.database_url)
+    try:
+        upgrade(db)
+        result = sync(db, args.url or DEFAULT_URL)
+    except SyncRefused as exc:
+        print(f"cncf-bot: knowledge sync refused: {exc}; the version in force stays", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the database
+        print(f"cncf-bot: knowledge sync failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
+              file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print("\n".join(result.lines()))
     return 0

@@ -223,3 +223,18 @@ class ChannelSetting(Base):
     auto_answer: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_by: Mapped[str] = mapped_column(String(64))  # keyed hash of who changed it
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class KnowledgeVersion(Base):
+    """One synced set of landscape facts (the landscape.yaml format); the newest is in force."""
+
+    __tablename__ = "knowledge_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    source_url: Mapped[str] = mapped_column(String(500))
+    etag: Mapped[str | None] = mapped_column(String(200), default=None)
+    last_modified: Mapped[str | None] = mapped_column(String(100), default=None)
+    data_date: Mapped[str] = mapped_column(String(10))
+    facts: Mapped[str] = mapped_column(Text)
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
