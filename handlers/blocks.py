@@ -16,7 +16,7 @@ import orjson
 from knowledge.i18n import HELP_EXAMPLES, maturity_label, t
 from knowledge.loader import Catalog
 from knowledge.model import Answer, Entry
-from knowledge.render_text import dates_line, fact_line, item_name, list_filters, project_path
+from knowledge.render_text import dates_line, fact_line, item_name, list_filters, not_cncf_line, project_path
 from knowledge.text import first_sentence
 
 PAGE_SIZE = 20
@@ -96,7 +96,7 @@ def credit(catalog: Catalog, lang: str) -> dict:
 def project_card(e: Entry, lang: str, catalog: Catalog) -> list[dict]:
     if not e.is_cncf:
         blocks = [header(e.display_name(lang)),
-                  section(esc(t("project.not_cncf", lang, name=e.name, path=project_path(e))))]
+                  section(esc(not_cncf_line(e, lang, catalog)))]
         if e.homepage:
             blocks.append(actions([button(t("label.homepage", lang), f"{A_LINK}_home", url=e.homepage)]))
         blocks.append(credit(catalog, lang))

@@ -24,7 +24,8 @@ def answer_json(a: Answer, catalog: Catalog, with_blocks: bool = True) -> dict:
     return {
         "intent": a.intent,
         "lang": a.lang,
-        "projects": [{"id": e.id, "name": e.name, "maturity": e.maturity} for e in a.projects],
+        "projects": [{"id": e.id, "name": e.name, "maturity": e.maturity, **({"part_of": e.parent} if e.parent else {})}
+                     for e in a.projects],
         "step": a.step,
         # the concept's canonical (English) name: stable for scripts whatever the answer language
         "concept": {"id": a.concept.id, "name": a.concept.name.en} if a.concept else None,

@@ -28,6 +28,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "label.when_to_pick": ("When to pick which", "언제 무엇을 고를까"),
     "project.not_cncf": ("{name} is not a CNCF project. The CNCF Landscape lists it under {path}.",
                          "{name}은(는) CNCF 프로젝트가 아닙니다. CNCF 랜드스케이프에서는 {path} 분류에 있습니다."),
+    "project.part_of": ("{name} is part of {parent}, a {maturity} CNCF project: {why}. The CNCF Landscape lists it "
+                        "under {path}.",
+                        "{name}은(는) CNCF {maturity} 프로젝트인 {parent}의 일부입니다 ({why}). CNCF 랜드스케이프에서는 "
+                        "{path} 분류에 있습니다."),
+    "project.part_why.org": ("its repository is in the {org} organisation", "저장소가 {org} 조직에 있어요"),
+    "project.part_why.parent": ("the landscape names it as a subproject", "랜드스케이프가 하위 프로젝트로 표시해요"),
     "project.no_summary": ("A {maturity} CNCF project in {path}.",
                            "{path} 분류의 CNCF {maturity} 프로젝트입니다."),
     "compare.title": ("Comparison: {title}", "비교: {title}"),

@@ -93,6 +93,9 @@ def _add_item(by_id: dict[str, dict], category: str, subcategory: str, item: dic
         raise KnowledgeError(f"{path}: {name}: unknown project maturity {maturity!r}")
     fact = {"id": slugify(name), "name": name, "category": category, "subcategory": subcategory,
             "homepage": str(item.get("homepage_url") or ""), "repo": str(item.get("repo_url") or "")}
+    parent = item.get("parent_project") or extra.get("parent_project")
+    if not maturity and isinstance(parent, str) and parent.strip():
+        fact["parent_project"] = parent.strip()
     if maturity:
         fact["maturity"] = maturity
         for key in DATE_KEYS:

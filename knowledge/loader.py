@@ -214,6 +214,28 @@ def _entry(fact: dict) -> Entry:
     )
 
 
+_ORG_PARENTS = {"kubernetes": "kubernetes", "kubernetes-sigs": "kubernetes"}  # GitHub org -> CNCF project id
+
+
+def _find_parents(entries: dict[str, Entry], facts: list[dict]) -> None:
+    """Subprojects: an entry the landscape gives a parent_project, or whose repository lives in the
+    kubernetes or kubernetes-sigs organisations, belongs to that CNCF project."""
+    by_name = {e.name.lower(): e.id for e in entries.values() if e.is_cncf}
+    for f in facts:
+        e = entries.get(f["id"])
+        if e is None or e.is_cncf:
+            continue
+        named = str(f.get("parent_project") or "").strip().lower()
+        if named and by_name.get(named):
+            e.parent, e.parent_why = by_name[named], "parent"
+            continue
+        m = re.match(r"https?://github\.com/([^/]+)/", e.repo or "")
+        org = m.group(1).lower() if m else ""
+        parent = _ORG_PARENTS.get(org)
+        if parent and parent in entries and entries[parent].is_cncf:
+            e.parent, e.parent_why = parent, org
+
+
 def _apply_curated(e: Entry, doc: dict) -> None:
     e.name_ko = doc.get("name_ko", "")
     e.aliases = tuple(doc.get("aliases", ()))
@@ -256,6 +278,7 @@ def load_catalog(data_dir: Path | str | None = None, strict: bool = True, facts_
     problems = _Problems(root)
     source, facts = _read_facts(root / "landscape.yaml", problems, facts_text)
     entries = {f["id"]: _entry(f) for f in facts}
+    _find_parents(entries, facts)
 
     # curated project text
     where: dict[str, tuple[Path, tuple]] = {}  # entry id -> where its text was curated

@@ -55,6 +55,8 @@ class Entry:
     archived: str | None = None
     other_paths: tuple[tuple[str, str], ...] = ()
     description: str = ""  # the landscape's own description (quoted with credit, never as our text)
+    parent: str = ""  # a subproject: the CNCF project it belongs to (landscape parent_project, or its repo org)
+    parent_why: str = ""  # "parent" or the GitHub organisation that made it one
     # curated (knowledge/data/projects/<id>.yaml)
     name_ko: str = ""
     aliases: tuple[str, ...] = ()

@@ -23,10 +23,21 @@ def project_path(e: Entry) -> str:
     return f"{e.category} / {e.subcategory}"
 
 
+def not_cncf_line(e: Entry, lang: str, catalog: Catalog) -> str:
+    """What an entry that is not itself a CNCF project is: part of one (a subproject), or not CNCF."""
+    parent = catalog.entries.get(e.parent) if e.parent else None
+    if parent is not None and parent.is_cncf:
+        why = t("project.part_why.parent", lang) if e.parent_why == "parent" else \
+            t("project.part_why.org", lang, org=e.parent_why)
+        return t("project.part_of", lang, name=e.name, parent=parent.name, why=why, path=project_path(e),
+                 maturity=maturity_label(parent.maturity, lang).lower())
+    return t("project.not_cncf", lang, name=e.name, path=project_path(e))
+
+
 def project_lines(e: Entry, lang: str, catalog: Catalog) -> list[str]:
     head = f"{e.display_name(lang)} · {maturity_label(e.maturity, lang)}"
     if not e.is_cncf:
-        return [e.display_name(lang), t("project.not_cncf", lang, name=e.name, path=project_path(e)),
+        return [e.display_name(lang), not_cncf_line(e, lang, catalog),
                 f"{t('label.homepage', lang)}: {e.homepage}" if e.homepage else ""]
     out = [head]
     summary = e.summary.get(lang) or t("project.no_summary", lang, maturity=maturity_label(e.maturity, lang).lower(),
