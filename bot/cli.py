@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "bot.commands.serve",
     "bot.commands.db",
     "bot.commands.potd",
+    "bot.commands.digest",
     "bot.commands.doctor",
     "bot.commands.eval",
 )

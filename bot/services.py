@@ -27,6 +27,7 @@ from .potd_runner import PotdRunner
 from .question_log import QuestionLogWriter
 from .subscriptions import PotdCommands
 from .channels import ChannelSettings
+from .digest import DigestCommands
 from .threads import ThreadStore
 
 log = logging.getLogger("cncf_bot.services")
@@ -42,7 +43,7 @@ ADMIN_TTL = 600.0  # seconds Slack's word that someone is an admin stands
 
 
 class DbServices:
-    subcommands: frozenset[str] = frozenset({"potd", "lang", "stats", "channel"})
+    subcommands: frozenset[str] = frozenset({"potd", "lang", "stats", "channel", "digest"})
 
     def __init__(self, config: Config, engine: Any, db: Database, now: Callable[[], dt.datetime] | None = None):
         self.config = config
@@ -72,6 +73,7 @@ class DbServices:
         self.on_claim_fallback: Callable[[str], None] = lambda why: None
         self.threads = ThreadStore(db, now=self.now)
         self.channels = ChannelSettings(db, self.now)
+        self.digest = DigestCommands(db, self.hash_user, self.now)
 
     def auto_answer(self, team_id: str, channel_id: str) -> bool:
         """Whether the bot answers without a mention in this channel; never raises."""
@@ -247,6 +249,8 @@ class DbServices:
             return self.stats(ctx, lang)
         if name == "channel":
             return self.channel_command(args, ctx, lang)
+        if name == "digest":
+            return self.digest.handle(args, ctx, lang)
         return Reply(text=f"`{esc(name[:40])}` is not available here.")
 
     def todays_project(self, team_id: str) -> str | None:

@@ -238,3 +238,31 @@ class KnowledgeVersion(Base):
     data_date: Mapped[str] = mapped_column(String(10))
     facts: Mapped[str] = mapped_column(Text)
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class DigestSubscription(Base):
+    """A channel that gets a "what changed" post after each knowledge sync with changes."""
+
+    __tablename__ = "digest_subscriptions"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(2))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    subscribed_by: Mapped[str] = mapped_column(String(64))  # keyed hash
+    subscribed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class DigestPost(Base):
+    """The claim for one channel's digest of one knowledge version: whoever inserts it posts."""
+
+    __tablename__ = "digest_posts"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(12))  # claimed | posted | abandoned
+    owner: Mapped[str] = mapped_column(String(128))
+    lease_until: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    message_ts: Mapped[str | None] = mapped_column(String(32), default=None)

@@ -25,6 +25,7 @@ from tests.handlers.harness import Harness
 from . import potd_fixtures
 
 db, db_url = potd_fixtures.db, potd_fixtures.db_url
+fake_slack, slack_client = potd_fixtures.fake_slack, potd_fixtures.slack_client
 ROOT = Path(__file__).resolve().parents[2]
 NEW_DESC = "Zappy Mesh routes requests between services with a tiny proxy."
 
@@ -180,3 +181,31 @@ def test_a_running_server_picks_up_a_new_version_without_restart(engine, db, db_
         assert "cncf_bot_knowledge_version 1" in h.request("GET", "/metrics")[2].decode()
     finally:
         h.close()
+
+
+# -- the what-changed digest -------------------------------------------------------------------------
+
+def test_the_digest_is_posted_once_per_channel_and_version_with_two_runners(db, web, landscape, fake_slack,
+                                                                            slack_client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.digest import DigestCommands, DigestRunner
+    from handlers.services import CommandContext
+
+    cmds = DigestCommands(db, lambda team, user: "h" * 64)
+    for ch, lang in (("C1", "en"), ("C2", "ko"), ("C3", "en")):
+        assert cmds.handle("subscribe " + lang, CommandContext("T1", ch, "U1"), "en").text
+    cmds.handle("unsubscribe", CommandContext("T1", "C3", "U1"), "en")
+    assert "does not get" in cmds.handle("status", CommandContext("T1", "C3", "U1"), "en").text
+    time.sleep(0.01)
+    body, names = landscape
+    web.bodies["/l.yml"] = (200, "text/plain", body)
+    assert sync(db, web.url + "/l.yml").status == "stored"
+    with ThreadPoolExecutor(2) as two:
+        results = list(two.map(lambda _: DigestRunner(db, slack_client).run(), range(2)))
+    assert sorted(sum((r.posted for r in results), [])) == ["T1/C1", "T1/C2"]
+    posts = {p["channel"]: p for p in fake_slack.posts}
+    assert set(posts) == {"C1", "C2"} and len(fake_slack.posts) == 2
+    assert names["promoted"] in posts["C1"]["text"] and "Zappy Mesh" in posts["C1"]["text"]
+    assert names["archived"] in posts["C1"]["text"] and "승격" in posts["C2"]["text"]
+    assert DigestRunner(db, slack_client).run().posted == []  # a third run adds nothing
