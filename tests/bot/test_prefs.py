@@ -148,7 +148,7 @@ def test_log_question_never_raises(engine, tmp_path):
 def test_make_services_upgrades_the_database(db_url, engine):
     config = Config.from_env({"DATABASE_URL": db_url}, need_slack=False)
     svc = make_services(config, engine)
-    assert svc.subcommands == frozenset({"potd", "lang", "stats"})
+    assert svc.subcommands == frozenset({"potd", "lang", "stats", "channel", "digest"})
     svc.log_question(record())
     assert svc.todays_project("T1") in engine.catalog.entries
     svc.db.dispose()
