@@ -143,7 +143,7 @@ def sync(db: Database, url: str = DEFAULT_URL, now: dt.datetime | None = None, t
     except UnicodeDecodeError:
         raise SyncRefused(f"{url} did not send UTF-8 text") from None
     try:
-        new = parse_landscape_text(text, url)
+        new = parse_landscape_text(text, url, descriptions=True)
     except KnowledgeError as exc:
         raise SyncRefused(str(exc).splitlines()[0][:300]) from None
     old = facts_of(current.facts) if current is not None else packaged_facts()

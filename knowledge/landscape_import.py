@@ -60,9 +60,11 @@ def parse_landscape(path: Path) -> list[dict]:
     return parse_landscape_text(text, path)
 
 
-def parse_landscape_text(text: str, path: Path | str = "landscape.yml") -> list[dict]:
+def parse_landscape_text(text: str, path: Path | str = "landscape.yml", descriptions: bool = False) -> list[dict]:
     """The same, from the file's text (a download): KnowledgeError with a one-line reason when it
-    is not valid YAML or not in the landscape format."""
+    is not valid YAML or not in the landscape format. `descriptions`: keep the landscape's own
+    description of each CNCF project (a sync quotes it, credited, for projects with no curated
+    text yet); the packaged facts file never carries the landscape's prose."""
     try:
         raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
@@ -82,7 +84,11 @@ def parse_landscape_text(text: str, path: Path | str = "landscape.yml") -> list[
                 if not isinstance(item, dict) or not item.get("name"):
                     continue
                 _add_item(by_id, str(cat.get("name", "")), str(sub.get("name", "")), item, path)
-    return sorted(by_id.values(), key=lambda e: e["id"])
+    facts = sorted(by_id.values(), key=lambda e: e["id"])
+    if not descriptions:
+        for f in facts:
+            f.pop("description", None)
+    return facts
 
 
 def _add_item(by_id: dict[str, dict], category: str, subcategory: str, item: dict, path: Path) -> None:
