@@ -149,6 +149,9 @@ class Index:
 
 def build_index(catalog: Catalog) -> Index:
     idx = Index()
+    # a concept's own names: a project's abbreviation that equals one ("Container Network Interface
+    # (CNI)") leaves the word to the concept, which names the project among its own
+    concept_keys = {key_of(t) for c in catalog.concepts.values() for t in (c.name.en, c.name.ko, *c.aliases)}
     for e in catalog.entries.values():
         kind = "project" if e.is_cncf else "entry"
         target = Target(kind, e.id, e.name)
@@ -157,7 +160,7 @@ def build_index(catalog: Catalog) -> Index:
         if base and base != e.name:
             idx.add_name(base, target)
             for inner in re.findall(r"\(([^)]*)\)", e.name):
-                if e.is_cncf:  # "Open Policy Agent (OPA)": OPA is the project's own abbreviation
+                if e.is_cncf and key_of(inner) not in concept_keys:  # "Open Policy Agent (OPA)": its own
                     idx.add_name(inner, target)
         for alias in e.aliases:
             idx.add_name(alias, target)
