@@ -62,5 +62,8 @@ def home_view(catalog: Catalog, lang: str, potd_id: str | None) -> dict:
                                   value({"k": "step", "id": s.step, "l": lang})) for s in catalog.steps.values()],
                           block_id="home:trail"))
     blocks.append(context(esc(t("trail.dated", lang))))
-    blocks.append(context(esc(t("source.credit", lang, date=catalog.source.data_date))))
+    credit = t("source.credit", lang, date=catalog.source.data_date)
+    if catalog.source.commit.startswith("knowledge version"):  # a synced version is in force
+        credit += f" ({catalog.source.commit})"
+    blocks.append(context(esc(credit)))
     return {"type": "home", "blocks": blocks[:HOME_MAX_BLOCKS]}

@@ -13,6 +13,8 @@ tests/knowledge/cases/, the same keys as the CNCF eval sample):
   concept  keys one of which must occur in the concept's id or name
   maturity the list's maturity filter, when the answer has one
   fact     the date a one-line fact leads with (graduated, incubating, accepted, archived)
+  after    a conversation so far (one message or a list): `q` is then its next message, a
+           follow-up answered against what the bot said before (knowledge.followup)
 
 Names compare normalized (lowercase letters and digits) by containment. Everything here works on
 the JSON object of the `cncf-bot ask --json` contract, so it scores exactly what scripts see.
@@ -26,7 +28,17 @@ from pathlib import Path
 import yaml
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
-KNOWN_KEYS = {"q", "intent", "top1", "all", "top3", "none", "count", "step", "concept", "maturity", "fact"}
+KNOWN_KEYS = {"q", "intent", "top1", "all", "top3", "none", "count", "step", "concept", "maturity", "fact", "after"}
+
+
+def converse(engine, q: str, after=None):
+    """The Answer to `q` as the next message of a conversation whose earlier messages are `after`."""
+    from .followup import follow_up, remember
+
+    memory = None
+    for message in ([after] if isinstance(after, str) else list(after or [])):
+        memory = remember(follow_up(engine, str(message), memory), memory)
+    return follow_up(engine, q, memory)
 
 
 class CaseFileError(ValueError):
@@ -148,10 +160,11 @@ class Report:
 
 
 def score(name: str, cases: list[dict], answer) -> Report:
-    """Score `answer(question) -> ask --json object` on the cases, by intent and language."""
+    """Score `answer(question, after) -> ask --json object` on the cases, by intent and language
+    (`after`: the conversation before the question, None for a question on its own)."""
     rep = Report(name)
     for c in cases:
-        ok, why = judge(c, answer(c["q"]))
+        ok, why = judge(c, answer(c["q"], c.get("after")))
         lang = "ko" if HANGUL.search(c["q"]) else "en"
         group = intents_of(c)[0]
         for table, key in (("groups", group), ("groups", f"{group}/{lang}"), ("langs", lang)):

@@ -87,37 +87,89 @@ def remember(answer: Answer, before: Memory | None = None) -> Memory | None:
                   intent=answer.intent, lang=answer.lang, question=answer.question[:500])
 
 
+# Words that ask about a property of the thing being discussed (its maturity, dates, version, site,
+# code, makers, uses, safety, differences...): a message with one of them and no subject of its own
+# is about the conversation's subject; a message with none ("lunch?", "주말에 뭐해?") is not.
+_PROPERTY = re.compile(
+    r"(?:\b(?:maturity|mature|graduat\w*|incubat\w*|sandbox|archiv\w*|status|stage|when|since|year|version|"
+    r"release|latest|website|homepage|site|url|link|docs?|documentation|github|git|repo|repository|source|"
+    r"maintain\w*|who|made|created?|author|company|owner|license|examples?|use cases?|used for|production|prod|"
+    r"safe|secure|install|setup|cost|free|open source|alternatives?|similar|different|difference|differ|"
+    r"compare|vs|versus|better|faster|lighter|support\w*|cncf|which one|popular)\b|"
+    r"성숙|졸업|인큐베이팅|샌드박스|보관|단계|언제|몇 년|버전|릴리스|최신|홈페이지|사이트|주소|링크|문서|깃헙|깃허브|"
+    r"저장소|소스|누가|만든|만들|회사|라이선스|예시|사례|어디에 쓰|용도|운영|프로덕션|안전|보안|설치|비용|무료|"
+    r"대안|비슷한|차이|달라|다른|비교|더 나|빨라|가벼|지원|쓸 수|써도|어느 쪽|어느 게|많이 쓰|인기)", re.IGNORECASE)
+_EXPLAIN = re.compile(r"(?:\bmore\b|details?|tell me more|explain|elaborate|자세히|설명|상세|더 알려|쉽게)", re.IGNORECASE)
+_COMPARE = re.compile(r"(?:\bvs\.?\b|versus|compare|compared|comparison|\bdiffer|stack up|against|비교|차이|달라|다른 점|다른가)",
+                      re.IGNORECASE)
+_LANG_WORD = {"ko": re.compile(r"(?:korean|한국어|한글)", re.IGNORECASE),
+              "en": re.compile(r"(?:english|영어)", re.IGNORECASE)}
+
+
 def follow_up(engine, text: str, memory: Memory | None, preferred: str | None = None) -> Answer:
     """Answer `text` as the next message of a conversation that remembers `memory`."""
     text = (text or "").strip()
     if memory is None or not text:
         return engine.ask(text, preferred)
-    for lang, pattern in _LANG_SWITCH.items():
-        if pattern.match(text) and memory.question:
-            return engine.ask(memory.question, lang)
+    reading = engine.read(text)
+    named = [m for m in reading.matches if m.exact or m.target.kind in ("project", "entry", "concept")]
+    words = re.findall(r"\w+", text)
+    if not named and len(words) <= 6 and memory.question:  # "in Korean", "영어로 다시 말해줘"
+        for lang, pattern in _LANG_SWITCH.items():
+            if pattern.match(text) or _LANG_WORD[lang].search(text):
+                return engine.ask(memory.question, lang)
     subject = _subject_name(engine, memory)
     pronoun = _EN_PRONOUN.search(text) or _KO_PRONOUN.search(text)
+    asks_property = bool(_PROPERTY.search(text))
+    lang = preferred or _lang_of(text, memory.lang)
     if subject is None:
         return engine.ask(text, preferred)
-    if pronoun is None and _names_something(engine, text):
+    # "vs calico?", "opa랑 뭐가 달라?", "compare w istio": one new name and a comparison, against the subject
+    # exact names first: "against kustomize" is the Kustomize concept, not a guessed "stacker"
+    exact = [m for m in named if m.exact] or named
+    own = list(dict.fromkeys(m.target.id if m.target.kind in ("project", "entry") else f"concept:{m.target.id}"
+                             for m in exact))
+    if memory.projects and memory.intent != "concept" and _COMPARE.search(text) and len(own) == 1 \
+            and own[0] not in memory.projects:
+        return engine.compare_answer([memory.projects[0], own[0]], lang)
+    if memory.intent == "list" and not named and reading.maturity:  # "sandbox ones?" after a list
+        return engine.list_answer(reading.maturity, memory.category, lang)
+    if pronoun is None and named:
         return engine.ask(text, preferred)
+    if memory.intent == "recommend" and not named and reading.needs and not pronoun:  # "로그 쪽은?"
+        return engine.ask(f"{text} 추천" if lang == "ko" else f"recommend {text}", preferred or lang)
+    if (_MORE.match(text) or (not named and not pronoun and _EXPLAIN.search(text))) and memory.has_subject:
+        return own_card(engine, memory, lang)  # "more details pls", "좀 더 쉽게 설명해줘": the full card
+    if memory.intent == "compare" and not named and asks_property:  # "어느 쪽이 더 많이 쓰여?"
+        return own_card(engine, memory, lang)
+    if _ALTERNATIVES.match(text) or (not named and re.search(r"(?:alternative|대안|비슷한 거|similar)", text, re.I)):
+        if memory.projects:
+            return engine.ask(f"{subject} 대안" if lang == "ko" else f"alternatives to {subject}", preferred or lang)
     if pronoun is not None:
-        return engine.ask(_substitute(text, subject), preferred)
-    lang = preferred or _lang_of(text, memory.lang)
-    if _MORE.match(text) and memory.projects:
-        return engine.project_answer(memory.projects[0], lang)
-    if _ALTERNATIVES.match(text):
-        return engine.ask(f"{subject} 대안" if lang == "ko" else f"alternatives to {subject}", preferred or lang)
-    # a word or two with no subject of their own ("graduated?", "maturity?", "졸업했어?") are about the
-    # subject; a longer message is first taken as it stands
-    short = len(re.findall(r"\w+", text)) <= 2
-    fresh = None if short else engine.ask(text, preferred)
-    if fresh is not None and fresh.intent not in ("unknown", "help") and not fresh.did_you_mean:
-        return fresh
+        answer = engine.ask(_substitute(text, subject), preferred)
+        if memory.intent == "concept" and memory.concept and answer.intent not in ("concept", "compare"):
+            return engine.concept_answer(memory.concept, lang)  # "is it safe in prod?" about the concept
+        if answer.intent not in ("unknown", "help") and not answer.did_you_mean:
+            return answer
+        return own_card(engine, memory, lang) if asks_property else answer
+    if not asks_property:  # chatter in the thread: taken as it stands (usually "unknown")
+        return engine.ask(text, preferred)
     about = engine.ask(f"{subject} {text}", preferred or lang)
-    if about.intent != "unknown" and not about.did_you_mean:
+    if memory.intent == "concept" and memory.concept and about.intent not in ("concept", "compare"):
+        return engine.concept_answer(memory.concept, lang)
+    if about.intent not in ("unknown", "help") and not about.did_you_mean:
         return about
-    return fresh if fresh is not None else engine.ask(text, preferred)
+    return own_card(engine, memory, lang)
+
+
+def own_card(engine, memory: Memory, lang: str) -> Answer:
+    """The subject's own card: what a question about it that the engine cannot place gets
+    ("who maintains it?": the card has its links and facts)."""
+    if memory.intent == "compare" and len(memory.projects) >= 2:
+        return engine.compare_answer(memory.projects[:2], lang)
+    if memory.concept and (memory.intent == "concept" or not memory.projects):
+        return engine.concept_answer(memory.concept, lang)
+    return engine.project_answer(memory.projects[0], lang)
 
 
 def _subject_name(engine, memory: Memory) -> str | None:

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from handlers.render_json import answer_json
     from knowledge.engine import Engine
     from knowledge.errors import KnowledgeError
-    from knowledge.evaluate import CaseFileError, Report, load_cases, score
+    from knowledge.evaluate import converse, CaseFileError, Report, load_cases, score
 
     files = args.files or sorted(DEFAULT_SETS.glob("*.yaml"))
     if not files:
@@ -44,9 +44,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"cncf-bot eval: the knowledge data is invalid ({exc})", file=sys.stderr)
         return 1
 
-    def answer(q: str) -> dict:
+    def answer(q: str, after=None) -> dict:
         # through JSON, so the figures are those of the `ask --json` contract
-        return json.loads(json.dumps(answer_json(engine.ask(q), engine.catalog, with_blocks=False)))
+        a = converse(engine, q, after) if after else engine.ask(q)
+        return json.loads(json.dumps(answer_json(a, engine.catalog, with_blocks=False)))
 
     total = Report("all sets")
     for path, cases in sets:
