@@ -40,14 +40,18 @@ def run(args: argparse.Namespace) -> int:
 
 def synced_engine():
     """With DATABASE_URL set, the engine over the newest synced knowledge version, if there is one."""
+    from bot.config import ConfigError, configured_database_url
+
     try:
-        from bot.config import configured_database_url
+        url = configured_database_url()
+    except ConfigError:
+        return None
+    if url is None:  # no database: nothing more to import (sqlalchemy and alembic cost ~0.4 s)
+        return None
+    try:
         from bot.db import Database
         from bot.knowledge_live import engine_for_version
 
-        url = configured_database_url()
-        if url is None:
-            return None
         db = Database(url)
         try:
             built = engine_for_version(db)
