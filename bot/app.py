@@ -177,5 +177,8 @@ def build_runtime(config: Config, *, engine: Any = None, services: Services | No
     def stop() -> None:
         stop_jobs()
         executor.shutdown(wait=True)  # let the answers in flight reach Slack
+        close = getattr(services, "close", None)
+        if close is not None and start_jobs:
+            close()  # then store what they left: outcomes, thread memories, the question log
 
     return Runtime(config, engine, services, client, metrics, app, stop)

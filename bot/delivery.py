@@ -150,6 +150,7 @@ class EventLedger:
         self.memory = EventDeduper()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="event-claim")
         self._backlog = 0
+        self._pending: dict[str, object] = {}  # claims still being written, by event id
         self._lock = threading.Lock()
         self._warned = 0.0
 
@@ -161,6 +162,9 @@ class EventLedger:
         if busy:
             return self._fallback(event_id, "backlog")
         future = self._pool.submit(self._claim, event_id, team_id, body)
+        with self._lock:
+            self._pending[event_id] = future
+        future.add_done_callback(lambda _f, e=event_id: self._pending.pop(e, None))
         try:
             verdict = future.result(timeout=self.wait)
         except Exception as exc:  # slow or failing database: this process's memory decides
@@ -181,7 +185,8 @@ class EventLedger:
             self.on_fallback(why)
         except Exception:
             pass
-        return NEW if self.memory.claim(event_id) else SKIP
+        # the database could not say whether another replica has it: look in the thread before posting
+        return RETAKE if self.memory.claim(event_id) else SKIP
 
     def _warn(self, exc: BaseException) -> None:
         if time.monotonic() - self._warned > WARN_EVERY:
@@ -190,7 +195,14 @@ class EventLedger:
                         type(exc).__name__ if not isinstance(exc, TimeoutError) else "too slow")
 
     def finish(self, event_id: str, outcome: str) -> None:
+        claim = self._pending.get(event_id)
+
         def run() -> None:
+            if claim is not None:  # a claim that outlived its wait: finish after it, not before
+                try:
+                    claim.result(timeout=30)
+                except Exception:
+                    pass
             try:
                 self.claims.finish(event_id, outcome)
             except Exception as exc:  # its lease runs out; whoever takes it over finds the answer

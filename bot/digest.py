@@ -96,8 +96,9 @@ class DigestCommands:
                     s.add(DigestSubscription(team_id=ctx.team_id, channel_id=ctx.channel_id, lang=choice, active=True,
                                              subscribed_by=who, subscribed_at=self.now()))
                 else:
+                    if not row.active:  # a new subscription: versions stored while away are not theirs
+                        row.subscribed_at = self.now()
                     row.lang, row.active, row.subscribed_by = choice, True, who
-                    row.subscribed_at = row.subscribed_at if row.active else self.now()
             return Reply(text=tr("subscribed", choice))
         if sub in ("unsubscribe", "stop"):
             with self.db.write() as s:

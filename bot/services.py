@@ -410,9 +410,10 @@ def start_background(config: Config, services: Services, engine: Any, client: An
     sweeper = Sweeper(services.claims, replay, every=every, on_abandoned=on_abandoned).start() if replay else None
 
     def stop() -> None:
+        # the jobs only: the services are closed by the runtime once the answers in flight are
+        # done, so their outcomes, thread memories and logged questions are still stored
         ticker.stop()
         if sweeper:
             sweeper.stop()
-        services.close()  # the questions still queued are stored
 
     return stop

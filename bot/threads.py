@@ -30,6 +30,7 @@ TTL = dt.timedelta(days=7)  # a thread quiet this long is forgotten
 READ_WAIT = 0.3  # seconds a message waits for its thread's memory
 CACHE = 20_000  # threads remembered locally
 CACHE_TTL = 30.0  # seconds a locally known memory is trusted (another replica may have answered since)
+NONE_TTL = 2.0  # seconds "this thread has no memory" is trusted
 
 
 def utcnow() -> dt.datetime:
@@ -48,7 +49,8 @@ class ThreadStore:
     def get(self, team: str, channel: str, thread: str) -> dict | None:
         key = (team, channel, thread)
         hit = self._cache.get(key)
-        if hit is not None and time.monotonic() - hit[1] < CACHE_TTL:
+        # "no memory" is trusted only briefly: another replica may answer in the thread any moment
+        if hit is not None and time.monotonic() - hit[1] < (CACHE_TTL if hit[0] is not None else NONE_TTL):
             return hit[0]
         future = self._pool.submit(self._read, key)
         try:

@@ -65,7 +65,17 @@ def answer_event(deps: Deps, body: dict, event: dict, bot_user_id: str | None, s
         question = strip_bot_mention(event.get("text") or "", bot_user_id)
         # in channels and their threads a compact card first; the full one in DMs and on "Details"
         compact = event.get("channel_type") not in ("im",) and source != "dm"
-        answer, reply = answer_in_conversation(deps, question, ctx, source, thread_ts or "", compact=compact)
+        # a thread message nobody addressed to the bot is answered only when it is about something
+        # ("thanks", "lunch?", "@alice can you look?" stay silent, and are neither logged nor kept)
+        from .autoanswer import confident
+
+        only_if = confident if source == "followup" else None
+        answer, reply = answer_in_conversation(deps, question, ctx, source, thread_ts or "", compact=compact,
+                                               only_if=only_if)
+        if only_if is not None and not only_if(answer):
+            note_request(outcome="ignored")
+            deps.finish(body, "ignored")
+            return
         key = f"{ctx.channel_id}:{event.get('ts') or ''}"
         reply = with_feedback(reply, answer, key)
     except Exception:

@@ -62,7 +62,9 @@ def answer_in_conversation(deps: Deps, question: str, ctx: CommandContext, sourc
     if before is None and not compact:
         answer, reply = deps.answer(question, preferred)
     else:
-        answer = follow_up(deps.engine, question, before, preferred)
+        # one engine for the whole answer, even if a newer knowledge version is swapped in meanwhile
+        engine = getattr(deps.engine, "current", deps.engine)
+        answer = follow_up(engine, question, before, preferred)
         reply = message_for(answer, deps, compact=compact)
     if only_if is not None and not only_if(answer):
         return answer, reply

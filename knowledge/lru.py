@@ -5,6 +5,7 @@ the whole store instead makes a repeated question cost as much as a new one afte
 """
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Callable, Generic, Hashable, TypeVar
 
@@ -17,18 +18,21 @@ class LRU(Generic[V]):
             raise ValueError("an LRU store needs room for at least one entry")
         self.capacity = capacity
         self._data: OrderedDict[Hashable, V] = OrderedDict()
+        self._lock = threading.Lock()  # shared by answer threads: a reorder must not meet an eviction
 
     def get(self, key: Hashable) -> V | None:
-        value = self._data.get(key)
-        if value is not None:
-            self._data.move_to_end(key)
-        return value
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
 
     def put(self, key: Hashable, value: V) -> None:
-        self._data[key] = value
-        self._data.move_to_end(key)
-        if len(self._data) > self.capacity:
-            self._data.popitem(last=False)
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            if len(self._data) > self.capacity:
+                self._data.popitem(last=False)
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], V]) -> V:
         value = self.get(key)

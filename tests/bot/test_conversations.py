@@ -286,3 +286,20 @@ def test_a_dm_gets_the_full_card(slack):
         assert time.monotonic() < deadline
         time.sleep(0.02)
     assert any("fields" in b for b in slack.fake.posts("D900")[0]["blocks"])
+
+
+def test_chatter_in_a_followed_thread_stays_silent_and_is_not_kept(slack, db):
+    from bot.db.models import Question
+
+    start_istio_thread(slack)
+    for i, text in enumerate(["thanks, that helps", "lunch anyone?", "@alice can you look at staging today?"]):
+        slack.event(reply_in_thread(text, f"1700000950.{i}"))
+    slack.event(reply_in_thread("is it graduated?", "1700000951.1"))
+    second = wait_posts(slack.fake, 2)[-1]
+    assert "Istio" in second["text"]
+    settle(slack)
+    assert len(thread_posts(slack.fake)) == 2
+    assert slack.services.question_log.flush(5)
+    with db.read() as s:
+        logged = {q.question for q in s.query(Question)}
+    assert not logged & {"thanks, that helps", "lunch anyone?"}
