@@ -159,10 +159,14 @@ class DigestRunner:
             return
         uncertain = claim == "retake"
         if uncertain:
-            ts = self._find_posted(sub.channel_id, version.id)
+            looked, ts = self._find_posted(sub.channel_id, version.id)
             if ts:
                 self._finish(sub, version.id, "posted", ts)
                 result.recovered.append(name)
+                return
+            if not looked:  # Slack could not say whether it arrived: ask again next run, never repost blind
+                self._release(sub, version.id)
+                result.failed.append(name)
                 return
         text, blocks = digest_message(version, sub.lang)
         try:
@@ -213,13 +217,14 @@ class DigestRunner:
                                                DigestPost.channel_id == sub.channel_id, DigestPost.version == version)
                       .values(status=status, message_ts=ts))
 
-    def _find_posted(self, channel: str, version: int) -> str | None:
+    def _find_posted(self, channel: str, version: int) -> tuple[bool, str | None]:
+        """(whether Slack answered, the digest's ts if it is in the channel's recent history)."""
         try:
-            resp = self.client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
+            resp = self.client.conversations_history(channel=channel, limit=200, include_all_metadata=True)
         except Exception:
-            return None
+            return False, None
         for m in resp.get("messages") or []:
             meta = m.get("metadata") or {}
             if meta.get("event_type") == METADATA_EVENT and (meta.get("event_payload") or {}).get("version") == version:
-                return m.get("ts")
-        return None
+                return True, m.get("ts")
+        return True, None
