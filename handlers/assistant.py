@@ -18,7 +18,7 @@ from slack_bolt import Assistant
 
 from .deps import Deps, note_request
 from .feedback import with_feedback
-from .services import RETAKE, SKIP, Reply
+from .services import Reply
 
 log = logging.getLogger("cncf_bot.assistant")
 
@@ -49,13 +49,8 @@ def build(deps: Deps) -> Assistant:
                    thread_ts=ts)
 
     @assistant.user_message
-    def message(payload, context, body):
-        verdict = deps.receive(body, context)
-        if verdict == SKIP:
-            note_request(outcome="skipped")
-            return
-        deps.defer(answer_in_assistant, deps=deps, body=body, event=payload, bot_user_id=context.bot_user_id,
-                   uncertain=verdict == RETAKE)
+    def message(payload, context, body):  # the Assistant middleware acks by itself
+        deps.take_event(None, answer_in_assistant, body, context, event=payload, bot_user_id=context.bot_user_id)
 
     return assistant
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from .deps import Deps, note_request
 from .feedback import with_feedback
-from .services import RETAKE, SKIP
 
 CHANNELS = ("channel", "group")
 
@@ -33,12 +32,7 @@ def register(app, deps: Deps) -> None:
         return auto(body.get("team_id") or event.get("team") or "", event.get("channel", ""))
 
     def listen(ack, body, event, context):
-        verdict = deps.receive(body, context)
-        ack()
-        if verdict == SKIP:
-            note_request(outcome="skipped")
-            return
-        deps.defer(answer_unasked, deps=deps, body=body, event=event, uncertain=verdict == RETAKE)
+        deps.take_event(ack, answer_unasked, body, context, event=event)
 
     app.event("message", matchers=[in_an_auto_channel])(listen)
 

@@ -102,11 +102,7 @@ def project_card(e: Entry, lang: str, catalog: Catalog) -> list[dict]:
         blocks.append(credit(catalog, lang))
         return blocks
     blocks = [header(f"{e.display_name(lang)} · {maturity_label(e.maturity, lang)}")]
-    summary = e.summary.get(lang) or t("project.no_summary", lang, maturity=maturity_label(e.maturity, lang).lower(),
-                                       path=project_path(e))
-    blocks.append(section(esc(summary)))
-    if not e.summary.get(lang) and e.description:
-        blocks.append(section(esc(landscape_quote(e, lang))))
+    blocks += summary_blocks(e, lang)
     facts = [(t("label.maturity", lang), maturity_label(e.maturity, lang)),
              (t("label.category", lang), project_path(e))]
     if dates_line(e, lang):
@@ -128,6 +124,14 @@ def project_card(e: Entry, lang: str, catalog: Catalog) -> list[dict]:
         notes.append(f"*{esc(t('label.avoid_when', lang))}:* {esc(e.avoid_when.get(lang))}")
     if notes:
         blocks.append(section("\n".join(notes)))
+    blocks.append(actions(project_links(e, lang, catalog), block_id=f"project:{e.id}"))
+    blocks.append(credit(catalog, lang))
+    return blocks
+
+
+def project_links(e: Entry, lang: str, catalog: Catalog) -> list[dict]:
+    """The links of a project card (homepage, repository, Landscape), its trail step and the
+    Compare with… menu: the same on the full and the compact card."""
     links = [button(t("label.homepage", lang), f"{A_LINK}_home", url=e.homepage)] if e.homepage else []
     if e.repo:
         links.append(button(t("label.repo", lang), f"{A_LINK}_repo", url=e.repo))
@@ -143,8 +147,17 @@ def project_card(e: Entry, lang: str, catalog: Catalog) -> list[dict]:
                             "emoji": True},
             "options": [{"text": {"type": "plain_text", "text": clip(r.name, 75), "emoji": True},
                          "value": value({"a": e.id, "b": r.id, "l": lang})} for r in related]})
-    blocks.append(actions(links, block_id=f"project:{e.id}"))
-    blocks.append(credit(catalog, lang))
+    return links
+
+
+def summary_blocks(e: Entry, lang: str, limit: int | None = None) -> list[dict]:
+    """The project's summary (its first `limit` sentences), or a line from its facts and the
+    landscape's own description quoted, when no text is curated yet."""
+    summary = e.summary.get(lang) or t("project.no_summary", lang, maturity=maturity_label(e.maturity, lang).lower(),
+                                       path=project_path(e))
+    blocks = [section(esc(sentences(summary, limit) if limit else summary))]
+    if not e.summary.get(lang) and e.description:
+        blocks.append(section(esc(landscape_quote(e, lang))))
     return blocks
 
 
@@ -153,33 +166,10 @@ def compact_project_card(e: Entry, lang: str, catalog: Catalog) -> list[dict]:
     the full card, a comparison and the trail step."""
     if not e.is_cncf:
         return project_card(e, lang, catalog)
-    summary = e.summary.get(lang) or t("project.no_summary", lang, maturity=maturity_label(e.maturity, lang).lower(),
-                                       path=project_path(e))
-    blocks = [header(f"{e.display_name(lang)} · {maturity_label(e.maturity, lang)}"),
-              section(esc(sentences(summary, 3)))]
-    if not e.summary.get(lang) and e.description:
-        blocks.append(section(esc(landscape_quote(e, lang))))
-    links = [button("자세히" if lang == "ko" else "Details", f"{A_OPEN}_full",
-                    value({"k": "project", "id": e.id, "l": lang}), style="primary")]
-    if e.homepage:
-        links.append(button(t("label.homepage", lang), f"{A_LINK}_home", url=e.homepage))
-    if e.repo:
-        links.append(button(t("label.repo", lang), f"{A_LINK}_repo", url=e.repo))
-    links.append(button(t("label.landscape", lang), f"{A_LINK}_landscape", url=e.landscape_url))
-    if e.trail_step and e.trail_step in catalog.steps:
-        links.append(button(t("trail.step", lang, step=e.trail_step, title=catalog.steps[e.trail_step].title.get(lang)),
-                            f"{A_OPEN}_step", value({"k": "step", "id": e.trail_step, "l": lang})))
-    related = [catalog.entries[i] for i in e.related if i in catalog.entries][:25]
-    if related:
-        links.append({
-            "type": "static_select", "action_id": A_COMPARE,
-            "placeholder": {"type": "plain_text", "text": "다른 프로젝트와 비교..." if lang == "ko" else "Compare with...",
-                            "emoji": True},
-            "options": [{"text": {"type": "plain_text", "text": clip(r.name, 75), "emoji": True},
-                         "value": value({"a": e.id, "b": r.id, "l": lang})} for r in related]})
-    blocks.append(actions(links, block_id=f"project:{e.id}"))
-    blocks.append(credit(catalog, lang))
-    return blocks
+    details = button("자세히" if lang == "ko" else "Details", f"{A_OPEN}_full",
+                     value({"k": "project", "id": e.id, "l": lang}), style="primary")
+    return [header(f"{e.display_name(lang)} · {maturity_label(e.maturity, lang)}"), *summary_blocks(e, lang, 3),
+            actions([details, *project_links(e, lang, catalog)], block_id=f"project:{e.id}"), credit(catalog, lang)]
 
 
 def landscape_quote(e: Entry, lang: str) -> str:

@@ -255,6 +255,19 @@ class Deps:
                 log.exception("receive_event failed; deciding from memory")
         return NEW if self.claim_event(event_id) else SKIP
 
+    def take_event(self, ack: Callable[[], Any] | None, func: Callable[..., None], body: dict, context: dict,
+                   **kwargs: Any) -> None:
+        """What every listener that answers an event does: receive it (before the ack), ack, and
+        answer it after the ack unless it is Slack's repeat of one answered or in hand elsewhere
+        (`func(deps=, body=, uncertain=, **kwargs)`; uncertain: look in the thread first)."""
+        verdict = self.receive(body, context)
+        if ack is not None:
+            ack()
+        if verdict == SKIP:
+            note_request(outcome="skipped")
+            return
+        self.defer(func, deps=self, body=body, uncertain=verdict == RETAKE, **kwargs)
+
     def finish(self, body: dict, outcome: str) -> None:
         event_id = str(body.get("event_id") or "")
         finish = getattr(self.services, "finish_event", None)

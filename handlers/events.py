@@ -12,7 +12,7 @@ import re
 
 from .deps import Deps, note_request
 from .feedback import with_feedback
-from .services import RETAKE, SKIP, CommandContext
+from .services import CommandContext
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -20,13 +20,7 @@ _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 def register(app, deps: Deps) -> None:
     def received(answer):
         def listener(ack, body, event, context):
-            verdict = deps.receive(body, context)
-            ack()
-            if verdict == SKIP:
-                note_request(outcome="skipped")
-                return
-            deps.defer(answer, deps=deps, body=body, event=event, bot_user_id=context.bot_user_id,
-                       uncertain=verdict == RETAKE)
+            deps.take_event(ack, answer, body, context, event=event, bot_user_id=context.bot_user_id)
         return listener
 
     mention, direct_message = received(answer_mention), received(answer_dm)

@@ -14,8 +14,8 @@ import time
 
 from knowledge.followup import Memory, follow_up, remember
 
-from .deps import Deps, message_for, note_request, record
-from .services import RETAKE, SKIP, CommandContext, Reply
+from .deps import Deps, message_for, record
+from .services import CommandContext, Reply
 
 FOLLOWED = ("channel", "group", "mpim")
 
@@ -40,13 +40,8 @@ def register(app, deps: Deps) -> None:
         return deps.thread_memory(team, event.get("channel", ""), thread) is not None
 
     def follow(ack, body, event, context):
-        verdict = deps.receive(body, context)
-        ack()
-        if verdict == SKIP:
-            note_request(outcome="skipped")
-            return
-        deps.defer(answer_event, deps=deps, body=body, event=event, bot_user_id=context.bot_user_id,
-                   source="followup", thread_ts=event.get("thread_ts"), uncertain=verdict == RETAKE)
+        deps.take_event(ack, answer_event, body, context, event=event, bot_user_id=context.bot_user_id,
+                        source="followup", thread_ts=event.get("thread_ts"))
 
     app.event("message", matchers=[in_a_followed_thread])(follow)
 
