@@ -128,6 +128,8 @@ def sync(db: Database, url: str = DEFAULT_URL, now: dt.datetime | None = None, t
     """Download, check and store; SyncRefused (with the reason) leaves the version in force."""
     from knowledge.loader import load_catalog
 
+    if not url.lower().startswith(("http://", "https://")):
+        raise SyncRefused(f"{url!r} is not an http(s) URL of a landscape.yml")
     current = latest(db)
     same_source = current is not None and current.source_url == url
     status, body, headers = download(url, current.etag if same_source else None,

@@ -124,6 +124,10 @@ def load_cases(path: Path | str) -> list[dict]:
         unknown = set(c) - KNOWN_KEYS
         if unknown:
             problems.append(f"case {i} ({c['q'][:40]!r}): unknown keys {sorted(unknown)}")
+        after = c.get("after")
+        if after is not None and not (isinstance(after, str) or (isinstance(after, list)
+                                                                 and all(isinstance(m, str) for m in after))):
+            problems.append(f"case {i} ({c['q'][:40]!r}): after must be a message or a list of messages")
     if problems:
         raise CaseFileError(f"{path}: " + "; ".join(problems[:5]) + (" ..." if len(problems) > 5 else ""))
     return cases

@@ -45,5 +45,9 @@ def test_a_bad_case_file_is_one_clear_message(tmp_path):
     odd.write_text('cases:\n- {q: "x", intent: project, topp1: argo}\n', encoding="utf-8")
     p = run(str(odd))
     assert p.returncode == 2 and "unknown keys ['topp1']" in p.stderr
+    conv = tmp_path / "conv.yaml"
+    conv.write_text('cases:\n- {q: "is it graduated?", intent: project, after: 5}\n', encoding="utf-8")
+    p = run(str(conv))
+    assert p.returncode == 2 and "after must be" in p.stderr and "Traceback" not in p.stderr
     p = run(str(tmp_path / "nope.yaml"))
     assert p.returncode == 2 and "cannot read it" in p.stderr

@@ -151,6 +151,12 @@ def test_a_bad_download_is_refused_and_the_version_in_force_stays(db, web, lands
     assert engine_for_version(db)[1] == 1
 
 
+def test_a_url_that_is_not_http_is_refused(db):
+    for url in ("not-a-url", "file:///etc/passwd"):
+        with pytest.raises(SyncRefused, match="http"):
+            sync(db, url)
+
+
 def test_the_cli_exits_non_zero_with_one_line_on_a_refusal(db_url, web, tmp_path):
     web.bodies["/x"] = (200, "text/html", b"<!doctype html><p>proxy login</p>")
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_URL": db_url, "HOME": str(tmp_path)}
