@@ -47,6 +47,9 @@ class MetricsHooks(Hooks):
     def slack_error(self, method: str, error: str) -> None:
         self.metrics.slack_errors.inc(method=method, error=error)
 
+    def workspace_request(self, workspace_id: str) -> None:
+        self.metrics.count_workspace(workspace_id)
+
     def post_retry(self, reason: str) -> None:
         self.metrics.slack_retries.inc(reason=reason)
 
@@ -94,6 +97,75 @@ class MeteredWebClient(WebClient):
             raise
 
 
+class WorkspaceClients:
+    """Web API clients by bot token, for the multi-workspace mode: built once per token (the
+    metered client with its retry handlers, and the same without them for answers) and kept for
+    the most recent `size` tokens."""
+
+    def __init__(self, config: Config, metrics: BotMetrics, handlers: list, size: int = 1000):
+        from knowledge.lru import LRU
+
+        self.config, self.metrics, self.handlers = config, metrics, handlers
+        self._clients = LRU(size)
+
+    def __call__(self, token: str):
+        from handlers.workspace import SlackClients
+
+        from . import services as bot_services
+
+        found = self._clients.get(token)
+        if found is None:
+            client = MeteredWebClient(token=token, base_url=self.config.slack_api_url,
+                                      timeout=self.config.slack_timeout, retry_handlers=self.handlers)
+            client.metrics = self.metrics
+            found = SlackClients(client, bot_services.posting_client(client))
+            self._clients.put(token, found)
+        return found
+
+
+def multi_workspace(config: Config, services: Any, metrics: BotMetrics, handlers: list):
+    """The pieces of the multi-workspace mode: the install flow and bolt's authorize on the
+    project's installation store, clients by token, and the daily jobs' clients by workspace."""
+    from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+
+    from handlers.app import MultiWorkspace
+
+    from . import installations
+    from .doctor import REQUIRED_SCOPES
+    from .install_flow import build_flow
+
+    workspaces = getattr(services, "workspaces", None)
+    if workspaces is None:
+        raise RuntimeError("the multi-workspace mode needs the database services (DATABASE_URL)")
+    clients = WorkspaceClients(config, metrics, handlers)
+
+    def count_installations() -> None:
+        try:
+            metrics.installations.set(float(workspaces.count()))
+        except Exception as exc:
+            log.warning("could not count the installations (%s)", type(exc).__name__)
+
+    workspaces.on_change = count_installations
+    count_installations()
+    # find_bot only (no user tokens here), and auth.test once per token, not once per request
+    exchange = WebClient(base_url=config.slack_api_url, timeout=config.slack_timeout, retry_handlers=handlers)
+    authorize = InstallationStoreAuthorize(
+        logger=logging.getLogger("cncf_bot.bolt"), installation_store=workspaces.store,
+        client_id=config.slack_client_id, client_secret=config.slack_client_secret, client=exchange,
+        token_rotation_expiration_minutes=installations.ROTATE_MINUTES, bot_only=True, cache_enabled=True)
+    flow = build_flow(config, workspaces, exchange, list(config.slack_scopes or REQUIRED_SCOPES),
+                      on_installed=count_installations)
+
+    def client_for(workspace_id: str):
+        token = workspaces.token(workspace_id)
+        return clients(token).poster if token else None
+
+    multi = MultiWorkspace(flow=flow, authorize=authorize, store=workspaces.store, clients_for=clients,
+                           revoked=lambda body, event, context: installations.revoked(workspaces, body, event,
+                                                                                      context))
+    return multi, client_for
+
+
 @dataclass
 class Runtime:
     config: Config
@@ -103,6 +175,7 @@ class Runtime:
     metrics: BotMetrics
     app: Any  # slack_bolt.App
     stop_background: Callable[[], None]  # stops the jobs and drains the answers in flight
+    client_for: Callable[[str], Any] = None  # type: ignore[assignment]  # workspace id -> the daily jobs' client
 
 
 def build_runtime(config: Config, *, engine: Any = None, services: Services | None = None,
@@ -141,12 +214,15 @@ def build_runtime(config: Config, *, engine: Any = None, services: Services | No
     # answers retry on their own terms (handlers.posting): an automatic retry after a dropped
     # connection could post twice, and a Retry-After slept in a worker would hold up other answers
     poster = bot_services.posting_client(client)
+    multi, client_for = None, (lambda workspace_id: poster)
+    if config.oauth:
+        multi, client_for = multi_workspace(config, services, metrics, handlers)
     # Answers are worked out here after the ack; 8 threads keep a burst of questions moving while
     # a few wait on Slack (the engine itself answers in well under a millisecond).
     executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cncf-answer")
     app = build_app(config, engine, services, client, hooks=MetricsHooks(metrics), retry_handlers=handlers,
                     executor=executor, ack_budget=ack_budget, post_client=poster,
-                    policy=PostPolicy(deadline=config.post_deadline))
+                    policy=PostPolicy(deadline=config.post_deadline), multi=multi)
     from handlers.commands import app_version
 
     metrics.info.set(1, version=app_version(), catalog_date=engine.catalog.source.data_date)
@@ -157,7 +233,7 @@ def build_runtime(config: Config, *, engine: Any = None, services: Services | No
         app.dispatch(BoltRequest(body=body, mode="socket_mode", context={"cncf_replay": event_id}))
 
     stop_background_jobs = bot_services.start_background(
-        config, services, engine, client, replay=replay,
+        config, services, engine, client, replay=replay, client_for=client_for,
         on_abandoned=lambda n: metrics.events_abandoned.inc(n)) if start_jobs else (lambda: None)
 
     def swapped(live) -> None:
@@ -181,4 +257,4 @@ def build_runtime(config: Config, *, engine: Any = None, services: Services | No
         if close is not None and start_jobs:
             close()  # then store what they left: outcomes, thread memories, the question log
 
-    return Runtime(config, engine, services, client, metrics, app, stop)
+    return Runtime(config, engine, services, client, metrics, app, stop, client_for)

@@ -37,6 +37,17 @@ class Config:
     post_deadline: float = 120.0  # seconds an answer keeps trying to reach Slack (SLACK_RETRY_SECONDS)
     event_lease: float = 180.0  # seconds a replica owns an event before another may finish it
     knowledge_refresh: float = 300.0  # seconds between looks for a newer synced knowledge version
+    # Multi-workspace ("Add to Slack") mode: an OAuth client and no SLACK_BOT_TOKEN (bot.installations)
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_scopes: tuple[str, ...] = ()  # bot scopes asked for at install; the manifest's by default
+    slack_redirect_uri: str | None = None  # where Slack sends the installer back (SLACK_REDIRECT_URI or PUBLIC_URL)
+    uninstall_grace_days: int = 30  # days a departed workspace's questions and preferences are kept
+
+    @property
+    def oauth(self) -> bool:
+        """Many workspaces, each on the bot token its install stored; never with a fixed token."""
+        return bool(self.slack_client_id) and not self.slack_bot_token
 
     @property
     def socket_mode(self) -> bool:
@@ -54,7 +65,21 @@ class Config:
         bot_token = get("SLACK_BOT_TOKEN")
         secret = get("SLACK_SIGNING_SECRET")
         app_token = get("SLACK_APP_TOKEN")
-        if need_slack:
+        client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+        oauth = bool(client_id or client_secret) and not bot_token
+        if need_slack and oauth:
+            if not client_id or not client_secret:
+                missing = "SLACK_CLIENT_ID" if not client_id else "SLACK_CLIENT_SECRET"
+                raise ConfigError(missing, "is not set; the multi-workspace mode needs both the Client ID and the "
+                                           "Client Secret from Basic Information > App Credentials")
+            if app_token:
+                raise ConfigError("SLACK_APP_TOKEN", "Socket Mode serves one workspace: unset SLACK_APP_TOKEN for the "
+                                                     "multi-workspace (OAuth) mode, or set SLACK_BOT_TOKEN instead of "
+                                                     "SLACK_CLIENT_ID/SECRET")
+            if not secret:
+                raise ConfigError("SLACK_SIGNING_SECRET", "is not set; the multi-workspace mode serves HTTP and needs "
+                                                          "the Signing Secret from Basic Information")
+        elif need_slack:
             if not bot_token:
                 raise ConfigError("SLACK_BOT_TOKEN", "is not set; copy the Bot User OAuth Token (xoxb-...) "
                                   "from your Slack app's OAuth & Permissions page")
@@ -107,10 +132,31 @@ class Config:
                                                      f"({deadline + timeout:g}), or a slow answer would be "
                                                      f"taken over while it is still being posted; got {lease:g}")
         refresh = seconds(get, "KNOWLEDGE_REFRESH_SECONDS", 300.0, 1, 86400)
+        scopes = tuple(s for s in (get("SLACK_SCOPES") or "").replace(" ", ",").split(",") if s)
+        bad_scopes = [s for s in scopes if not re.fullmatch(r"[a-z_]+(:[a-z_.]+)*", s)]
+        if bad_scopes:
+            raise ConfigError("SLACK_SCOPES", f"must be comma-separated Slack scopes such as chat:write,commands; "
+                                              f"got {bad_scopes[0]!r}")
+        redirect = get("SLACK_REDIRECT_URI")
+        public = get("PUBLIC_URL")
+        for name, url in (("SLACK_REDIRECT_URI", redirect), ("PUBLIC_URL", public)):
+            if url is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+                raise ConfigError(name, f"must be an http(s) URL such as https://cncf-bot.example.com, got {url!r}")
+        if redirect is None and public is not None:
+            redirect = public.rstrip("/") + "/slack/oauth_redirect"
+        grace_text = get("UNINSTALL_GRACE_DAYS") or "30"
+        try:
+            grace = int(grace_text)
+        except ValueError:
+            raise ConfigError("UNINSTALL_GRACE_DAYS", f"must be a whole number of days, got {grace_text!r}") from None
+        if not 0 <= grace <= 3650:
+            raise ConfigError("UNINSTALL_GRACE_DAYS", f"must be between 0 and 3650, got {grace}")
         return cls(slack_bot_token=bot_token, slack_signing_secret=secret, slack_app_token=app_token,
                    slack_api_url=api_url, database_url=db, port=port, log_level=level, log_format=fmt,
                    query_log_days=days, user_hash_key=hash_key, stats_viewers=viewers, slack_timeout=timeout,
-                   post_deadline=deadline, event_lease=lease, knowledge_refresh=refresh)
+                   post_deadline=deadline, event_lease=lease, knowledge_refresh=refresh,
+                   slack_client_id=client_id, slack_client_secret=client_secret, slack_scopes=scopes,
+                   slack_redirect_uri=redirect, uninstall_grace_days=grace)
 
 
 def seconds(get, name: str, default: float, low: float, high: float) -> float:

@@ -123,18 +123,23 @@ class DigestResult:
     recovered: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    not_installed: list[str] = field(default_factory=list)  # channels of workspaces without an installation
 
     def summary(self) -> str:
         if self.version is None:
             return "digest: no knowledge version with changes to tell"
         return (f"digest of knowledge version {self.version}: {len(self.posted)} posted, "
                 f"{len(self.recovered)} found already posted, {len(self.skipped)} already done, "
-                f"{len(self.failed)} failed")
+                f"{len(self.failed)} failed"
+                + (f", {len(self.not_installed)} skipped (not installed)" if self.not_installed else ""))
 
 
 class DigestRunner:
-    def __init__(self, db: Database, client: Any, now: Callable[[], dt.datetime] = utcnow):
+    def __init__(self, db: Database, client: Any, now: Callable[[], dt.datetime] = utcnow,
+                 client_for: Callable[[str], Any] | None = None):
+        """`client` for every channel, or `client_for(workspace_id)`: None when it has not installed."""
         self.db, self.client, self.now = db, client, now
+        self.client_for = client_for or (lambda workspace_id: client)
         self.owner = f"{socket.gethostname()}:{os.getpid()}"[:128]
 
     def run(self) -> DigestResult:
@@ -153,13 +158,17 @@ class DigestRunner:
 
     def _one(self, sub: DigestSubscription, version: KnowledgeVersion, result: DigestResult) -> None:
         name = f"{sub.team_id}/{sub.channel_id}"
+        client = self.client_for(sub.team_id)
+        if client is None:
+            result.not_installed.append(name)
+            return
         claim = self._claim(sub, version.id)
         if claim is None:
             result.skipped.append(name)
             return
         uncertain = claim == "retake"
         if uncertain:
-            looked, ts = self._find_posted(sub.channel_id, version.id)
+            looked, ts = self._find_posted(client, sub.channel_id, version.id)
             if ts:
                 self._finish(sub, version.id, "posted", ts)
                 result.recovered.append(name)
@@ -170,7 +179,7 @@ class DigestRunner:
                 return
         text, blocks = digest_message(version, sub.lang)
         try:
-            resp = self.client.chat_postMessage(channel=sub.channel_id, text=text, blocks=blocks,
+            resp = client.chat_postMessage(channel=sub.channel_id, text=text, blocks=blocks,
                                                 metadata={"event_type": METADATA_EVENT,
                                                           "event_payload": {"version": version.id}})
         except SlackApiError as exc:
@@ -217,10 +226,10 @@ class DigestRunner:
                                                DigestPost.channel_id == sub.channel_id, DigestPost.version == version)
                       .values(status=status, message_ts=ts))
 
-    def _find_posted(self, channel: str, version: int) -> tuple[bool, str | None]:
+    def _find_posted(self, client: Any, channel: str, version: int) -> tuple[bool, str | None]:
         """(whether Slack answered, the digest's ts if it is in the channel's recent history)."""
         try:
-            resp = self.client.conversations_history(channel=channel, limit=200, include_all_metadata=True)
+            resp = client.conversations_history(channel=channel, limit=200, include_all_metadata=True)
         except Exception:
             return False, None
         for m in resp.get("messages") or []:

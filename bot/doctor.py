@@ -82,13 +82,19 @@ def run_checks(env: Mapping[str, str] | None = None, *, data_dir: Path | None = 
             config = Config.from_env(env, need_slack=False, is_tty=is_tty)
         except ConfigError:
             config = None
-    if config is not None and config.slack_bot_token and config.slack_bot_token.startswith("xoxb-"):
+    oauth = config is not None and config.oauth
+    if oauth:
+        add(check_oauth(config))
+    elif config is not None and config.slack_bot_token and config.slack_bot_token.startswith("xoxb-"):
         for check in check_slack(config):
             add(check)
     else:
         add(Check("slack", False, "not checked: no usable SLACK_BOT_TOKEN", skipped=True))
     add(check_database(config.database_url) if config is not None
         else Check("database", False, "not checked: the configuration could not be read", skipped=True))
+    if oauth and not config_error:
+        for check in check_installations(config):
+            add(check)
     add(check_knowledge(data_dir))
     return Report(checks, config_error)
 
@@ -97,6 +103,8 @@ def check_config(config: Any) -> Check:
     from bot.db import safe_url
 
     mode = "Socket Mode" if config.socket_mode else f"HTTP mode on port {config.port}"
+    if config.oauth:
+        mode += ", many workspaces (OAuth)"
     return Check("configuration", True, f"{mode}; Slack API {config.slack_api_url}; database "
                                         f"{safe_url(config.database_url)}; logs {config.log_format} at "
                                         f"{config.log_level}")
@@ -180,6 +188,86 @@ def header(headers: Mapping[str, Any] | None, name: str) -> str | None:
         if key.lower() == name:
             return ",".join(value) if isinstance(value, (list, tuple)) else str(value)
     return None
+
+
+# -- many workspaces (OAuth) -----------------------------------------------------------------------
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def check_oauth(config: Any) -> Check:
+    """The multi-workspace settings: the client credentials, and a redirect URL browsers return to
+    with the state cookie (a Secure cookie: https, except on this machine)."""
+    from urllib.parse import urlparse
+
+    if not config.slack_client_id or not config.slack_client_secret:
+        return Check("oauth settings", False, "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET must both be set",
+                     "copy both from Basic Information > App Credentials.")
+    redirect = config.slack_redirect_uri
+    if not redirect:
+        return Check("oauth settings", True, f"client {config.slack_client_id}; no SLACK_REDIRECT_URI or PUBLIC_URL, "
+                                             "so Slack returns installers to the app's first Redirect URL")
+    parsed = urlparse(redirect)
+    if parsed.scheme != "https" and (parsed.hostname or "") not in LOCAL_HOSTS:
+        return Check("oauth settings", False, f"the redirect URL {redirect} is not https: browsers do not send the "
+                                              "install's Secure state cookie back over http, so every install fails",
+                     "serve the bot behind TLS and set PUBLIC_URL (or SLACK_REDIRECT_URI) to its https:// address.")
+    if not parsed.path.endswith("/slack/oauth_redirect"):
+        return Check("oauth settings", False, f"the redirect URL {redirect} does not end in /slack/oauth_redirect, "
+                                              "where the bot finishes installs",
+                     "set PUBLIC_URL to the bot's base address, or SLACK_REDIRECT_URI to "
+                     "https://HOST/slack/oauth_redirect, and add the same URL under OAuth & Permissions > "
+                     "Redirect URLs.")
+    return Check("oauth settings", True, f"client {config.slack_client_id}; installers return to {redirect}")
+
+
+def check_installations(config: Any) -> list[Check]:
+    """The installations table is migrated; each installed workspace's bot token still works
+    (auth.test). Tokens are never printed; nothing is written."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.db import Database, create_db_engine
+    from bot.installations import Store
+
+    try:
+        db = Database(config.database_url, engine=create_db_engine(config.database_url))
+    except Exception as exc:
+        return [Check("installations", False, f"not checked: {type(exc).__name__}", skipped=True)]
+    try:
+        try:
+            with db.engine.connect() as conn:
+                tables = set(inspect(conn).get_table_names())
+        except (SQLAlchemyError, OSError):
+            return [Check("installations", False, "not checked: the database could not be read", skipped=True)]
+        if not {"slack_installations", "slack_bots", "slack_oauth_states"} <= tables:
+            return [Check("installations", False, "the installations tables are not migrated",
+                          "run cncf-bot db upgrade (with the same DATABASE_URL).")]
+        store = Store(config.slack_client_id, db.engine, cache_seconds=0)
+        installed = store.installed()
+        checks = [Check("installations", True, f"{len(installed)} workspace(s) installed"
+                        + ("" if installed else "; open /slack/install to add the first one"))]
+        for item in installed:
+            bot = store.bot_for_workspace(item.workspace_id)
+            label = f"workspace {item.workspace_id} ({item.name}{', org-wide' if item.org_wide else ''})"
+            client = WebClient(token=bot.bot_token if bot else None, base_url=config.slack_api_url,
+                               timeout=SLACK_TIMEOUT, retry_handlers=[])
+            try:
+                client.auth_test()
+                checks.append(Check(label, True, "its bot token works"))
+            except SlackApiError as exc:
+                error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
+                checks.append(Check(label, False, f"Slack refused its bot token ({error})",
+                                    "ask the workspace to reinstall the app from /slack/install; if it uninstalled, "
+                                    "the next app_uninstalled event removes it."))
+            except NETWORK_ERRORS as exc:
+                checks.append(unreachable(label, config.slack_api_url, exc))
+                break  # Slack is away: the rest would say the same
+        return checks
+    finally:
+        db.dispose()
 
 
 # -- database --------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import math
 import threading
 from collections.abc import Iterable
 
+WORKSPACE_LABELS = 100  # distinct workspace label values at most, so the series stay bounded
 DEFAULT_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
@@ -187,6 +188,30 @@ class BotMetrics:
                                              "Knowledge entries by kind: CNCF projects by maturity, other landscape "
                                              "entries, concepts, comparisons.", ["kind"]))
         self.potd_posts = r.add(POTD_POSTS)
+        self.installations = r.add(Gauge("cncf_bot_installations",
+                                         "Workspaces (or orgs) with the app installed (multi-workspace mode)."))
+        self.workspace_requests = r.add(Counter(
+            "cncf_bot_workspace_requests_total",
+            f"Slack requests by workspace id: the first {WORKSPACE_LABELS} workspaces seen keep their own "
+            f"series, the rest count under workspace=\"other\".", ["workspace"]))
+        self._workspaces_seen: set[str] = set()
+
+    def count_workspace(self, workspace_id: str) -> None:
+        """One request from a workspace; ids that are not Slack's shape count as "other" too."""
+        import re
+
+        label = "other"
+        if workspace_id and re.fullmatch(r"[TE][A-Z0-9]{1,20}", workspace_id):
+            if workspace_id in self._workspaces_seen:
+                label = workspace_id
+            elif len(self._workspaces_seen) < WORKSPACE_LABELS:
+                with self.workspace_requests._lock:
+                    if len(self._workspaces_seen) < WORKSPACE_LABELS:
+                        self._workspaces_seen.add(workspace_id)
+                label = workspace_id if workspace_id in self._workspaces_seen else "other"
+        elif not workspace_id:
+            return  # url_verification and the like: no workspace
+        self.workspace_requests.inc(workspace=label)
 
     def set_catalog(self, catalog) -> None:
         """Describe the knowledge a catalog (knowledge.loader.Catalog) holds: its date and counts."""

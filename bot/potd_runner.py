@@ -61,11 +61,14 @@ class RunResult:
     paused: list[str] = field(default_factory=list)
     skipped: int = 0  # due but another process owns it, already posted, or not yet today
     errors: int = 0  # database trouble: still due, tried again next run
+    not_installed: list[str] = field(default_factory=list)  # workspace ids without an installation
 
     def summary(self) -> str:
         return (f"posted {len(self.posted)}, recovered {len(self.recovered)}, retrying {len(self.retrying)}, "
                 f"paused {len(self.paused)}, skipped {self.skipped}"
-                + (f", errors {self.errors}" if self.errors else ""))
+                + (f", errors {self.errors}" if self.errors else "")
+                + (f", not installed {len(self.not_installed)} (workspaces {', '.join(sorted(set(self.not_installed)))}"
+                   f": skipped until they install the app)" if self.not_installed else ""))
 
 
 @dataclass
@@ -117,10 +120,14 @@ def channel_posts(s, team_id: str, channel_id: str, day: dt.date | None
 
 class PotdRunner:
     def __init__(self, db: Database, catalog: Catalog | Callable[[], Catalog], client: Any, *,
-                 workers: int = 4, lease: dt.timedelta = LEASE, sleep: Callable[[float], None] = time.sleep):
+                 workers: int = 4, lease: dt.timedelta = LEASE, sleep: Callable[[float], None] = time.sleep,
+                 client_for: Callable[[str], Any] | None = None):
+        """`client`: one Web API client for every subscription (single-workspace mode); or
+        `client_for(workspace_id)`: that workspace's client, None when it has no installation."""
         self.db = db
         self._catalog = catalog
         self.client = client
+        self.client_for = client_for or (lambda workspace_id: client)
         self.workers = max(1, workers)
         self.lease = lease
         self.sleep = sleep
@@ -173,6 +180,8 @@ class PotdRunner:
             with lock:
                 if outcome in ("posted", "recovered", "paused"):
                     getattr(result, outcome).append(sub.channel_id)
+                elif outcome == "not_installed":
+                    result.not_installed.append(sub.team_id)
                 elif outcome in ("retry", "rate_limited"):
                     result.retrying.append(sub.channel_id)
                 elif outcome == "error":
@@ -200,11 +209,18 @@ class PotdRunner:
             self._roll_over(sub, today, today_slot)
             if today_slot > at:
                 return "skipped", None
+        client = self.client_for(sub.team_id)
+        if client is None:  # uninstalled, or never installed: never another workspace's token
+            with self.db.write() as s:
+                self._advance(s, sub, today)  # looked at again at tomorrow's slot, not every minute
+            log.warning("project of the day for %s skipped: workspace %s has not installed the app",
+                        sub.channel_id, sub.team_id)
+            return "not_installed", None
         claim = self._claim(sub, today, at)
         if claim is None:
             return "skipped", None
         if claim.uncertain:
-            ts = self._find_posted(sub.channel_id, claim)
+            ts = self._find_posted(client, sub.channel_id, claim)
             if ts:
                 self._record_posted(sub, claim, ts, at)
                 return "recovered", None
@@ -216,7 +232,7 @@ class PotdRunner:
         msg = potd.potd_message(entry, sub.lang, claim.day, self.catalog)
         gate.wait()
         try:
-            resp = self.client.chat_postMessage(
+            resp = client.chat_postMessage(
                 channel=sub.channel_id, text=msg.text, blocks=msg.blocks, unfurl_links=False, unfurl_media=False,
                 metadata={"event_type": potd.METADATA_EVENT,
                           "event_payload": {"date": claim.day.isoformat(), "project": claim.project_id}})
@@ -296,10 +312,10 @@ class PotdRunner:
         _, history = channel_posts(s, sub.team_id, sub.channel_id, None)
         return potd.pick_project(sub.team_id, sub.channel_id, self.pool(sub.include_sandbox), history)
 
-    def _find_posted(self, channel_id: str, claim: _Claim) -> str | None:
+    def _find_posted(self, client: Any, channel_id: str, claim: _Claim) -> str | None:
         """The ts of our message for this date if an earlier attempt got it to Slack."""
         try:
-            resp = self.client.conversations_history(
+            resp = client.conversations_history(
                 channel=channel_id, oldest=f"{claim.claimed_at.timestamp() - 60:.6f}", limit=200,
                 include_all_metadata=True)
         except Exception as exc:  # no channels:history scope, or Slack trouble: we cannot tell

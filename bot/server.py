@@ -1,6 +1,7 @@
 """The production server: a Starlette app on uvicorn.
 
-HTTP mode:   POST /slack/events (commands, events, interactivity), GET /healthz, GET /metrics.
+HTTP mode:   POST /slack/events (commands, events, interactivity), GET /healthz, GET /metrics;
+             in the multi-workspace mode also GET /slack/install and GET /slack/oauth_redirect.
 Socket Mode: the same /healthz and /metrics for the probes, while SocketModeHandler carries
              the Slack traffic over a websocket.
 
@@ -16,7 +17,7 @@ import socket
 import time
 from typing import Any
 
-from slack_bolt import BoltRequest
+from slack_bolt import BoltRequest, BoltResponse
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -106,9 +107,34 @@ def create_asgi(bolt_app: Any | None, metrics: BotMetrics, *, signing_secret: st
         metrics.http.inc(path="/metrics", status="200")
         return Response(metrics.render(), media_type=None, headers={"content-type": metrics.registry.CONTENT_TYPE})
 
+    flow = getattr(bolt_app, "oauth_flow", None) if bolt_app is not None else None
+
+    async def oauth_page(request: Request) -> Response:
+        # the install link and Slack's redirect back (bot.install_flow): a page either way
+        path = request.url.path
+        bolt_req = BoltRequest(body="", query=request.url.query, headers=dict(request.headers))
+        handle = flow.handle_installation if path == flow.install_path else flow.handle_callback
+        try:
+            bolt_resp = await run_in_threadpool(handle, bolt_req)
+        except Exception:  # InstallFlow turns its own failures into pages; this is a last resort
+            log.exception("the installation page failed")
+            bolt_resp = BoltResponse(status=500, body="cncf-bot: the installation could not be completed; "
+                                                      "please try again.")
+        metrics.http.inc(path=path, status=str(bolt_resp.status))
+        headers = bolt_resp.first_headers_without_set_cookie()
+        resp = Response(content=bolt_resp.body, status_code=bolt_resp.status, headers=headers)
+        for cookie in bolt_resp.headers.get("set-cookie", []):
+            resp.headers.append("set-cookie", cookie)
+        resp.headers["cache-control"] = "no-store"
+        resp.headers["referrer-policy"] = "no-referrer"  # the code and state stay off other sites' logs
+        return resp
+
     routes = [Route("/healthz", healthz, methods=["GET"]), Route("/metrics", metrics_page, methods=["GET"])]
     if bolt_app is not None:
         routes.append(Route(EVENTS_PATH, slack_events, methods=["POST"]))
+    if flow is not None:
+        routes += [Route(flow.install_path, oauth_page, methods=["GET"]),
+                   Route(flow.redirect_uri_path, oauth_page, methods=["GET"])]
     return Starlette(routes=routes)
 
 
@@ -192,7 +218,8 @@ def serve(runtime: Any, *, host: str = "0.0.0.0") -> None:
     else:
         asgi = create_asgi(runtime.app, runtime.metrics, signing_secret=config.slack_signing_secret,
                            database=database)
-        log.info("serving Slack requests on http://%s:%s%s", host, config.port, EVENTS_PATH)
+        log.info("serving Slack requests on http://%s:%s%s%s", host, config.port, EVENTS_PATH,
+                 " (multi-workspace: install at /slack/install)" if config.oauth else "")
     server = uvicorn_server(asgi, host=host, port=config.port, log_level=config.log_level)
     try:
         server.run(sockets=[sock])

@@ -53,6 +53,14 @@ class DbServices:
         self.hash_user = prefs.UserHasher(db, key=config.user_hash_key)
         self.potd = PotdCommands(db, lambda: self.engine.catalog, self.now, hash_user=self.hash_user)
         self.question_log = QuestionLogWriter(db, self.hash_user, self.now)
+        # the multi-workspace mode's installations (bot.installations); None with a fixed bot token
+        self.workspaces = None
+        if config.oauth:
+            from .installations import Workspaces
+
+            self.workspaces = Workspaces(db, config.slack_client_id or "", config.slack_client_secret or "",
+                                         api_url=config.slack_api_url,
+                                         grace=dt.timedelta(days=config.uninstall_grace_days))
         # (team, user) -> (language or None, when read); a change made here updates it at once, one
         # made on another replica shows within PREF_TTL; least recently used go first when full
         self._langs: LRU = LRU(PREF_CACHE_MAX)
@@ -394,15 +402,20 @@ def posting_client(client: Any) -> Any:
 
 def start_background(config: Config, services: Services, engine: Any, client: Any,
                      replay: Callable[[str, dict], Any] | None = None,
-                     on_abandoned: Callable[[int], None] | None = None) -> Callable[[], None]:
+                     on_abandoned: Callable[[int], None] | None = None,
+                     client_for: Callable[[str], Any] | None = None) -> Callable[[], None]:
     """The daily-post ticker and, given `replay(event_id, body)`, the sweeper that finishes events
-    other replicas acked but never answered."""
+    other replicas acked but never answered. `client_for(workspace_id)`: the daily post's client
+    for a workspace (None: not installed); one client for all by default."""
     if not isinstance(services, DbServices):
         return lambda: None
     db = services.db
-    runner = PotdRunner(db, lambda: engine.catalog, posting_client(client))
+    runner = PotdRunner(db, lambda: engine.catalog, posting_client(client), client_for=client_for)
+
     def prune() -> int:
         services.threads.prune()  # quiet threads are forgotten
+        if services.workspaces is not None:
+            services.workspaces.purge_due()  # departed workspaces whose grace period is over
         return prefs.prune_questions(db, config.query_log_days)
 
     ticker = Ticker(runner, prune).start()

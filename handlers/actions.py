@@ -29,6 +29,7 @@ from .deps import (
     with_share,
 )
 from .services import CommandContext
+from .workspace import workspace_of
 
 OPEN_RE = re.compile(rf"^{A_OPEN}(_.*)?$")
 LINK_RE = re.compile(rf"^{A_LINK}(_.*)?$")
@@ -140,7 +141,7 @@ def action_context(body: dict, deps: Deps) -> CommandContext:
     user = body.get("user") or {}
     team = (body.get("team") or {}).get("id") or user.get("team_id", "")
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
-    return CommandContext(team_id=team, channel_id=channel, user_id=user.get("id", ""), client=deps.client)
+    return CommandContext(team_id=workspace_of(body, team), channel_id=channel, user_id=user.get("id", ""), client=deps.slack())
 
 
 def deliver(deps: Deps, body: dict, data: dict, *, replace: bool = False) -> None:

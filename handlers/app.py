@@ -15,7 +15,9 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
-from . import actions, commands, events, home
+from dataclasses import dataclass
+
+from . import actions, commands, events, home, workspace
 from .deps import Deps, EventDeduper, Hooks, note_request, request_kind, track_request
 from .posting import PostPolicy
 from .services import Services
@@ -34,22 +36,43 @@ class LoggedApp(App):
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         body = req.body if isinstance(req.body, dict) else {}
-        with track_request(request_kind(body), self.hooks) as request:
-            resp = super().dispatch(req)
-            request.acked(resp.status)
-            return resp
+        token = workspace.reset_token()  # this request's workspace clients, set once it is authorized
+        try:
+            with track_request(request_kind(body), self.hooks) as request:
+                self.hooks.workspace_request(workspace.workspace_of(body))
+                resp = super().dispatch(req)
+                request.acked(resp.status)
+                return resp
+        finally:
+            workspace.restore(token)
+
+
+@dataclass
+class MultiWorkspace:
+    """What the multi-workspace mode gives the app (bot.app composes it from bot.installations)."""
+
+    flow: Any  # slack_bolt.oauth.OAuthFlow: /slack/install and /slack/oauth_redirect
+    authorize: Any  # slack_bolt.authorization.Authorize over the installation store
+    store: Any  # slack_sdk InstallationStore
+    clients_for: Callable[[str], workspace.SlackClients]  # a bot token -> its clients
+    revoked: Callable[[dict, dict, Any], Any]  # (body, event, context): tokens_revoked / app_uninstalled
 
 
 def build_app(config: Any, engine: Any, services: Services, client: Any = None, *, hooks: Hooks | None = None,
               claim_event: Callable[[str], bool] | None = None, retry_handlers: list | None = None,
               token_verification: bool = True, executor: Executor | None = None,
-              ack_budget: float = 2.0, post_client: Any = None, policy: PostPolicy | None = None) -> App:
+              ack_budget: float = 2.0, post_client: Any = None, policy: PostPolicy | None = None,
+              multi: MultiWorkspace | None = None) -> App:
     """The Bolt app for a Config (bot.config.Config): HTTP mode verifies signatures, Socket Mode needs none.
 
     Events are received through `services.receive_event` when the services have it (bot.delivery:
     once across replicas); otherwise, and whenever that cannot answer, `claim_event(event_id) ->
     bool` decides from this process's memory (an LRU by default). Answers are posted with
     `post_client` (without automatic retries; `client` by default) under `policy`.
+
+    `multi`: the multi-workspace mode. Bolt authorizes every request against the installation
+    store (a workspace that has not installed the app gets nothing), each listener answers on
+    its workspace's token (handlers.workspace), and uninstalls and revoked tokens are handled.
     """
     if client is None:
         from slack_sdk import WebClient
@@ -63,17 +86,26 @@ def build_app(config: Any, engine: Any, services: Services, client: Any = None, 
                 policy=policy or PostPolicy())
     bolt_log = logging.getLogger("cncf_bot.bolt")
     bolt_log.addFilter(_NoTokenUnusedWarning())
+    oauth: dict[str, Any] = {}
+    if multi is not None:
+        oauth = {"oauth_flow": multi.flow, "authorize": multi.authorize, "installation_store": multi.store,
+                 "installation_store_bot_only": True}
     app = LoggedApp(
         client=client,
         signing_secret=config.slack_signing_secret or "",
         request_verification_enabled=not config.socket_mode,
-        token_verification_enabled=token_verification,
+        token_verification_enabled=token_verification and multi is None,
         process_before_response=True,
         raise_error_for_unhandled_request=False,
         logger=bolt_log,
+        **oauth,
     )
     app.hooks = deps.hooks
     from . import assistant
+
+    if multi is not None:
+        workspace.use_workspace_clients(app, multi.clients_for)  # before the assistant's middleware
+        events.register_revocation(app, multi.revoked)
 
     app.assistant(assistant.build(deps))  # Slack's split view; before the DM listener sees its messages
     commands.register(app, deps)

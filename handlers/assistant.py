@@ -19,6 +19,7 @@ from slack_bolt import Assistant
 from .deps import Deps, note_request
 from .feedback import with_feedback
 from .services import Reply
+from .workspace import workspace_of
 
 log = logging.getLogger("cncf_bot.assistant")
 
@@ -45,7 +46,7 @@ def build(deps: Deps) -> Assistant:
         channel, ts = thread.get("channel_id", ""), thread.get("thread_ts", "")
         user = thread.get("user_id") or context.user_id or ""
         note_request(intent="assistant")
-        deps.defer(greet, deps=deps, body=body, team=body.get("team_id") or "", user=user, channel=channel,
+        deps.defer(greet, deps=deps, body=body, team=workspace_of(body, body.get("team_id")), user=user, channel=channel,
                    thread_ts=ts)
 
     @assistant.user_message
@@ -61,7 +62,7 @@ def language_of(deps: Deps, team: str, user: str) -> str:
     if chosen:
         return chosen
     try:
-        info = deps.client.users_info(user=user, include_locale=True).get("user") or {}
+        info = deps.slack().users_info(user=user, include_locale=True).get("user") or {}
         return "ko" if str(info.get("locale") or "").lower().startswith("ko") else "en"
     except Exception:
         return "en"
@@ -70,7 +71,7 @@ def language_of(deps: Deps, team: str, user: str) -> str:
 def greet(deps: Deps, body: dict, team: str, user: str, channel: str, thread_ts: str) -> None:
     lang = language_of(deps, team, user)
     try:
-        deps.client.assistant_threads_setSuggestedPrompts(
+        deps.slack().assistant_threads_setSuggestedPrompts(
             channel_id=channel, thread_ts=thread_ts,
             prompts=[{"title": t, "message": m} for t, m in PROMPTS[lang]],
             title="이렇게 물어보세요" if lang == "ko" else "Try asking")
@@ -104,6 +105,6 @@ def answer_in_assistant(deps: Deps, body: dict, event: dict, bot_user_id: str | 
 
 def _call(deps: Deps, what: str, **kwargs) -> None:
     try:
-        getattr(deps.client, f"assistant_threads_{what}")(**kwargs)
+        getattr(deps.slack(), f"assistant_threads_{what}")(**kwargs)
     except Exception as exc:
         log.info("assistant.threads.%s failed: %s", what, exc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .deps import Deps, note_request
 from .feedback import with_feedback
+from .workspace import workspace_of
 
 CHANNELS = ("channel", "group")
 
@@ -29,7 +30,7 @@ def register(app, deps: Deps) -> None:
         bot = context.bot_user_id
         if bot and f"<@{bot}" in (event.get("text") or ""):
             return False  # a mention: the mention listener answers it
-        return auto(body.get("team_id") or event.get("team") or "", event.get("channel", ""))
+        return auto(workspace_of(body, body.get("team_id") or event.get("team")), event.get("channel", ""))
 
     def listen(ack, body, event, context):
         deps.take_event(ack, answer_unasked, body, context, event=event)

@@ -38,6 +38,7 @@ from .deps import (
     with_share,
 )
 from .services import CommandContext, Reply
+from .workspace import workspace_of
 
 COMMAND = "/cncf"
 BUILTIN = ("help", "about", "compare", "trail", "list", "recommend")
@@ -116,9 +117,9 @@ def follow_up(deps: Deps, body: dict, done: Future) -> None:
 
 
 def command_context(body: dict, deps: Deps) -> CommandContext:
-    return CommandContext(team_id=body.get("team_id", ""), channel_id=body.get("channel_id", ""),
+    return CommandContext(team_id=workspace_of(body, body.get("team_id", "")), channel_id=body.get("channel_id", ""),
                           user_id=body.get("user_id", ""), channel_name=body.get("channel_name", ""),
-                          client=deps.client)
+                          client=deps.slack())
 
 
 def route(deps: Deps, text: str, ctx: CommandContext, source: str = "command") -> Routed:

@@ -46,6 +46,7 @@ from .blocks import (
     render_blocks,
     value,
 )
+from . import workspace
 from .posting import Delivery, Later, PostPolicy
 from .services import NEW, RETAKE, SKIP, CommandContext, QuestionRecord, Reply, Services
 
@@ -65,6 +66,9 @@ class Hooks:
 
     def request(self, kind: str) -> None:
         """A Slack request reached the app (kind: command, event, action, view, other)."""
+
+    def workspace_request(self, workspace_id: str) -> None:
+        """A Slack request from this workspace (a team id, or an org's enterprise id) reached the app."""
 
     def answered(self, source: str, intent: str, seconds: float) -> None:
         """A question was answered (source: command, mention, dm, action)."""
@@ -163,10 +167,10 @@ def note_request(*, intent: str | None = None, outcome: str | None = None) -> No
 def carry_request(func: Callable[..., Any]) -> Callable[..., Any]:
     """`func`, to run on another thread as the rest of the current request, which it logs when done."""
     req = _current_request.get()
+    context = contextvars.copy_context()  # the request's workspace clients too (handlers.workspace)
     if req is None:
-        return func
+        return lambda *args, **kwargs: context.run(func, *args, **kwargs)
     req.handed_off = True
-    context = contextvars.copy_context()
 
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -217,6 +221,16 @@ class Deps:
     _answers: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _answers_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def slack(self) -> Any:
+        """The Web API client for this request's workspace (handlers.workspace), else the app's own."""
+        clients = workspace.current()
+        return clients.client if clients is not None else self.client
+
+    def poster(self) -> Any:
+        """The same without automatic retries, for answers (handlers.posting.Delivery)."""
+        clients = workspace.current()
+        return clients.poster if clients is not None else (self.post_client or self.client)
+
     def pool(self) -> Executor:
         if self.executor is None:
             self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cncf-answer")
@@ -250,7 +264,7 @@ class Deps:
         receive = getattr(self.services, "receive_event", None)
         if receive is not None:
             try:
-                return receive(event_id, str(body.get("team_id") or ""), body)
+                return receive(event_id, workspace.workspace_of(body, str(body.get("team_id") or "")), body)
             except Exception:
                 log.exception("receive_event failed; deciding from memory")
         return NEW if self.claim_event(event_id) else SKIP
@@ -314,7 +328,7 @@ class Deps:
             if done is not None:
                 done(outcome)
 
-        delivery = Delivery(client=self.post_client or self.client, channel=channel, reply=reply, key=key,
+        delivery = Delivery(client=self.poster(), channel=channel, reply=reply, key=key,
                             thread_ts=thread_ts, since=since, uncertain=uncertain, policy=self.policy,
                             run=self.pool().submit, later=self._later, done=ended, on_retry=hooks.post_retry)
         delivery.start()
@@ -433,7 +447,7 @@ def respond_url(deps: Deps, response_url: str, reply: Reply, *, replace_original
 def post(deps: Deps, channel: str, reply: Reply, thread_ts: str | None = None) -> bool:
     """chat.postMessage; Slack API errors are logged (and counted by the bot's client), not raised."""
     try:
-        deps.client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks or None,
+        deps.slack().chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks or None,
                                      thread_ts=thread_ts, unfurl_links=False, unfurl_media=False)
         return True
     except SlackApiError as exc:

@@ -13,6 +13,7 @@ import re
 from .deps import Deps, note_request
 from .feedback import with_feedback
 from .services import CommandContext
+from .workspace import workspace_of
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -80,6 +81,19 @@ def answer_event(deps: Deps, body: dict, event: dict, bot_user_id: str | None, s
                  since=event.get("ts"), uncertain=uncertain, done=lambda outcome: deps.finish(body, outcome))
 
 
+def register_revocation(app, revoked) -> None:
+    """`app_uninstalled` and `tokens_revoked` (multi-workspace mode): `revoked(body, event, context)`
+    runs bolt's own clean-up and the project's in one listener (bolt runs only the first listener
+    that matches), before the ack: if the database fails, Slack gets a 500 and sends it again."""
+    def departed(ack, body, event, context):
+        note_request(intent="uninstall")
+        revoked(body, event, context)
+        ack()
+
+    app.event("app_uninstalled")(departed)
+    app.event("tokens_revoked")(departed)
+
+
 def register_fallback(app) -> None:
     """Every other event (bots, edits, joins, other subtypes): a plain 200 and no work.
 
@@ -107,9 +121,9 @@ def wanted(event: dict) -> bool:
 
 
 def event_context(body: dict, event: dict, deps: Deps) -> CommandContext:
-    team = body.get("team_id") or event.get("team") or ""
+    team = workspace_of(body, body.get("team_id") or event.get("team"))
     return CommandContext(team_id=team, channel_id=event.get("channel", ""), user_id=event.get("user", ""),
-                          client=deps.client)
+                          client=deps.slack())
 
 
 def strip_bot_mention(text: str, bot_user_id: str | None) -> str:

@@ -19,6 +19,7 @@ from knowledge.model import Answer
 from .blocks import MAX_BLOCKS
 from .deps import Deps, note_request, respond_url
 from .services import Reply
+from .workspace import workspace_of
 
 log = logging.getLogger("cncf_bot.feedback")
 A_FEEDBACK = "cncf_feedback"
@@ -72,7 +73,7 @@ def register(app, deps: Deps) -> None:
 def record_click(deps: Deps, body: dict, data: dict) -> None:
     user = body.get("user") if isinstance(body.get("user"), dict) else {}
     team = (body.get("team") or {}).get("id") if isinstance(body.get("team"), dict) else None
-    team = team or user.get("team_id") or ""
+    team = workspace_of(body, team or user.get("team_id"))
     save = getattr(deps.services, "record_feedback", None)
     try:
         if save is not None:

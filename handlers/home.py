@@ -11,6 +11,7 @@ from knowledge.text import first_sentence
 
 from .blocks import A_OPEN, actions, button, clip, context, esc, header, section, value
 from .deps import Deps, log
+from .workspace import workspace_of
 
 HOME_MAX_BLOCKS = 100
 
@@ -23,7 +24,7 @@ def register(app, deps: Deps) -> None:
     def home_opened(ack, body, event):
         ack()
         if event.get("tab") == "home" and event.get("user"):
-            deps.defer(publish_home, deps=deps, team=body.get("team_id") or "", user=event["user"])
+            deps.defer(publish_home, deps=deps, team=workspace_of(body, body.get("team_id")), user=event["user"])
 
     app.event("app_home_opened")(home_opened)
 
@@ -35,7 +36,7 @@ def publish_home(deps: Deps, team: str, user: str) -> None:
     except Exception:  # a broken store must not blank the whole tab
         log.exception("todays_project failed")
         potd = None
-    deps.client.views_publish(user_id=user, view=home_view(deps.catalog, lang, potd))
+    deps.slack().views_publish(user_id=user, view=home_view(deps.catalog, lang, potd))
 
 
 def home_view(catalog: Catalog, lang: str, potd_id: str | None) -> dict:

@@ -16,6 +16,7 @@ from knowledge.followup import Memory, follow_up, remember
 
 from .deps import Deps, message_for, record
 from .services import CommandContext, Reply
+from .workspace import workspace_of
 
 FOLLOWED = ("channel", "group", "mpim")
 
@@ -36,7 +37,7 @@ def register(app, deps: Deps) -> None:
             return False  # the app_mention listener answers it
         if bot and event.get("parent_user_id") == bot:
             return True
-        team = body.get("team_id") or event.get("team") or ""
+        team = workspace_of(body, body.get("team_id") or event.get("team"))
         return deps.thread_memory(team, event.get("channel", ""), thread) is not None
 
     def follow(ack, body, event, context):

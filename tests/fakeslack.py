@@ -64,6 +64,12 @@ class FakeSlack:
         self._ts = 1_700_000_000
         self.messages: dict[str, list[dict]] = {}  # channel -> posted messages, oldest first
         self._released = threading.Event()
+        # Multi-workspace: bot token -> the workspace it belongs to, and install codes -> the
+        # oauth.v2.access answer. With any token registered, every API call is checked against
+        # them (an unknown or revoked token gets invalid_auth), as Slack does.
+        self.tokens: dict[str, dict] = {}
+        self.codes: dict[str, dict] = {}
+        self.refreshes: dict[str, dict] = {}  # refresh token -> the answer a rotation gives
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -151,6 +157,34 @@ class FakeSlack:
             found = [m for ch, msgs in self.messages.items() if channel in (None, ch) for m in msgs]
         return [m for m in found if key is None or ((m.get("metadata") or {}).get("event_payload") or {}).get("key") == key]
 
+    # -- many workspaces ------------------------------------------------------------------------------
+    def add_workspace(self, team_id: str, token: str, code: str, *, name: str = "", enterprise_id: str | None = None,
+                      org_wide: bool = False, bot_user_id: str = "UBOT", installer: str = "U100",
+                      refresh_token: str | None = None, expires_in: int | None = None) -> None:
+        """A workspace (or, org_wide, an Enterprise Grid org) whose install code `code` gives `token`."""
+        who = {"team_id": None if org_wide else team_id, "enterprise_id": enterprise_id, "bot_user_id": bot_user_id,
+               "bot_id": "B" + (enterprise_id if org_wide else team_id), "name": name or team_id,
+               "org_wide": org_wide}
+        with self._lock:
+            self.tokens[token] = who
+            answer = {"ok": True, "app_id": "A0001", "access_token": token, "token_type": "bot",
+                      "scope": self.scopes or "", "bot_user_id": bot_user_id,
+                      "team": None if org_wide else {"id": team_id, "name": who["name"]},
+                      "enterprise": {"id": enterprise_id, "name": who["name"]} if enterprise_id else None,
+                      "is_enterprise_install": org_wide, "authed_user": {"id": installer}}
+            if refresh_token:
+                answer.update(refresh_token=refresh_token, expires_in=expires_in or 43200)
+                self.refreshes[refresh_token] = dict(answer, access_token=token + "-r", expires_in=43200)
+            self.codes[code] = answer
+
+    def revoke(self, token: str) -> None:
+        with self._lock:
+            self.tokens.pop(token, None)
+
+    def token_of(self, call: Call) -> str:
+        auth = call.headers.get("Authorization") or call.headers.get("authorization") or ""
+        return auth[len("Bearer "):] if auth.startswith("Bearer ") else str(call.body.get("token") or "")
+
     # -- looking at what happened ------------------------------------------------------------------
     def find(self, kind: str | None = None, method: str | None = None,
              where: Callable[[Call], bool] | None = None) -> list[Call]:
@@ -215,13 +249,41 @@ class FakeSlack:
                 payload = "<html><body>upstream trouble</body></html>"  # Slack's edge answers HTML
             self._record(Call(kind, method, body, headers, status))
             return status, failure["headers"], payload
+        if kind == "api" and self.tokens and method not in ("oauth.v2.access", "apps.connections.open"):
+            call = Call(kind, method, body, headers)
+            who = self.tokens.get(self.token_of(call))
+            if who is None:
+                self._record(Call(kind, method, body, headers, 200))
+                return 200, {}, {"ok": False, "error": "invalid_auth"}
+        if kind == "api" and method == "oauth.v2.access":
+            self._record(Call(kind, method, body, headers))
+            return 200, {}, self._oauth_answer(body)
         self._record(Call(kind, method, body, headers))
         if kind == "response":
             return 200, {}, "ok"
         headers_out = {"x-oauth-scopes": self.scopes} if method == "auth.test" and self.scopes is not None else {}
-        return 200, headers_out, self._api_answer(method, body)
+        return 200, headers_out, self._api_answer(method, body, self.token_of(Call(kind, method, body, headers)))
 
-    def _api_answer(self, method: str, body: dict) -> dict:
+    def _oauth_answer(self, body: dict) -> dict:
+        with self._lock:
+            if body.get("grant_type") == "refresh_token":
+                fresh = self.refreshes.get(str(body.get("refresh_token") or ""))
+                if fresh is None:
+                    return {"ok": False, "error": "invalid_refresh_token"}
+                old = fresh["access_token"][:-2]
+                if old in self.tokens:
+                    self.tokens[fresh["access_token"]] = self.tokens[old]
+                return dict(fresh)
+            answer = self.codes.pop(str(body.get("code") or ""), None)  # a code works once
+        return answer or {"ok": False, "error": "invalid_code"}
+
+    def _api_answer(self, method: str, body: dict, token: str = "") -> dict:
+        who = self.tokens.get(token) if token else None
+        if method == "auth.test" and who is not None:
+            return {"ok": True, "url": f"https://{who['name'].lower()}.slack.com/", "team": who["name"],
+                    "user": "cncf-bot", "team_id": who["team_id"] or who["enterprise_id"],
+                    "enterprise_id": who["enterprise_id"], "user_id": who["bot_user_id"], "bot_id": who["bot_id"],
+                    "is_enterprise_install": who["org_wide"]}
         if method == "auth.test":
             return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "cncf-bot",
                     "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}

@@ -24,15 +24,18 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"cncf-bot: {exc}", file=sys.stderr)
         return 2
-    if not config.slack_bot_token or not config.slack_bot_token.startswith("xoxb-"):
-        print("cncf-bot: SLACK_BOT_TOKEN is not set (or is not an xoxb- bot token); digest run posts to Slack",
-              file=sys.stderr)
+    if not config.oauth and (not config.slack_bot_token or not config.slack_bot_token.startswith("xoxb-")):
+        print("cncf-bot: SLACK_BOT_TOKEN is not set (or is not an xoxb- bot token); digest run posts to Slack "
+              "(or, for many workspaces, set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)", file=sys.stderr)
         return 2
     client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url, timeout=30, retry_handlers=[])
     db = Database(config.database_url)
     try:
         upgrade(db)
-        result = DigestRunner(db, client).run()
+        from bot.installations import job_clients
+
+        multi = job_clients(config, db)  # the multi-workspace mode: each workspace on its own token
+        result = DigestRunner(db, client, client_for=multi[0] if multi else None).run()
     except Exception as exc:
         print(f"cncf-bot: digest run failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}", file=sys.stderr)
         return 1

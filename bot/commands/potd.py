@@ -52,9 +52,10 @@ def run(args: argparse.Namespace) -> int:
     from bot.logs import setup_logging
 
     setup_logging(config)
-    if not config.slack_bot_token or not config.slack_bot_token.startswith("xoxb-"):
+    if not config.oauth and (not config.slack_bot_token or not config.slack_bot_token.startswith("xoxb-")):
         print("cncf-bot: SLACK_BOT_TOKEN is not set (or is not an xoxb- bot token); potd run posts to Slack "
-              "and needs the Bot User OAuth Token from your app's OAuth & Permissions page", file=sys.stderr)
+              "and needs the Bot User OAuth Token from your app's OAuth & Permissions page (or, for many "
+              "workspaces, SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)", file=sys.stderr)
         return 2
     try:
         engine = Engine.load()
@@ -66,8 +67,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         db = Database(config.database_url)
         upgrade(db)
-        result = PotdRunner(db, engine.catalog, client, workers=args.workers).run_due(at)
+        from bot.installations import job_clients
+
+        multi = job_clients(config, db)  # the multi-workspace mode: each workspace on its own token
+        result = PotdRunner(db, engine.catalog, client, workers=args.workers,
+                            client_for=multi[0] if multi else None).run_due(at)
         prune_questions(db, config.query_log_days)  # by the real clock, whatever --at says
+        if multi:
+            multi[1].purge_due()
     except SQLAlchemyError as exc:
         print(f"cncf-bot: database error at {safe_url(config.database_url)}: {exc}", file=sys.stderr)
         return 1

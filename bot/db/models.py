@@ -266,3 +266,21 @@ class DigestPost(Base):
     lease_until: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+
+
+class WorkspaceDeparture(Base):
+    """A workspace (or an org, for an org-wide install) that uninstalled the app or revoked its bot
+    token: its subscriptions stopped at once; its questions, preferences and the rest of its rows are
+    deleted once `purge_after` has passed, unless it installs again first (bot.installations).
+
+    The installations themselves live in slack_sdk's tables (slack_installations, slack_bots,
+    slack_oauth_states), created by migration 0009 exactly as slack_sdk's SQLAlchemy stores define them.
+    """
+
+    __tablename__ = "workspace_departures"
+    __table_args__ = (Index("ix_workspace_departures_purge", "purge_after"),)
+
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)  # team id, or enterprise id
+    reason: Mapped[str] = mapped_column(String(32))  # app_uninstalled | tokens_revoked
+    left_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    purge_after: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -24,6 +24,22 @@ db_url = potd_fixtures.db_url
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def expected_schema(engine):
+    """The bot's models, and the tables slack_sdk's own SQLAlchemy stores read and write."""
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+    from sqlalchemy import MetaData
+
+    meta = MetaData(naming_convention=Base.metadata.naming_convention)
+    for table in Base.metadata.tables.values():
+        table.to_metadata(meta)
+    store = SQLAlchemyInstallationStore(client_id="C", engine=engine)
+    states = SQLAlchemyOAuthStateStore(expiration_seconds=60, engine=engine)
+    for table in (store.installations, store.bots, states.oauth_states):
+        table.to_metadata(meta)
+    return meta
+
+
 def test_upgrade_creates_the_models_schema_and_is_idempotent(db_url):
     db = Database(db_url)
     try:
@@ -31,10 +47,12 @@ def test_upgrade_creates_the_models_schema_and_is_idempotent(db_url):
         assert upgrade(db) == head_revision()
         assert upgrade(db) == head_revision()  # nothing left to do
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
+                                    expected_schema(db.engine))
             tables = set(inspect(conn).get_table_names())
         assert diff == [], diff
-        assert {"potd_subscriptions", "potd_posts", "user_prefs", "questions", "settings", "event_claims"} <= tables
+        assert {"potd_subscriptions", "potd_posts", "user_prefs", "questions", "settings", "event_claims",
+                "slack_installations", "slack_bots", "slack_oauth_states", "workspace_departures"} <= tables
     finally:
         db.dispose()
 

@@ -112,24 +112,31 @@ class Harness:
         return self.request("POST", "/slack/events", body, headers)
 
     # -- Slack payloads --------------------------------------------------------------------------------
-    def command(self, text: str, user: str = "U100", channel: str = "C100", response_id: str | None = None
-                ) -> tuple[int, str]:
+    def command(self, text: str, user: str = "U100", channel: str = "C100", response_id: str | None = None,
+                team: str = TEAM_ID, enterprise: str | None = None, org_wide: bool = False) -> tuple[int, str]:
         rid = response_id or uuid.uuid4().hex
-        form = {"token": "x", "team_id": TEAM_ID, "team_domain": "fake", "channel_id": channel,
+        form = {"token": "x", "team_id": team, "team_domain": "fake", "channel_id": channel,
                 "channel_name": "general", "user_id": user, "user_name": "someone", "command": "/cncf",
-                "text": text, "api_app_id": "A0001", "is_enterprise_install": "false",
+                "text": text, "api_app_id": "A0001", "is_enterprise_install": "true" if org_wide else "false",
                 "response_url": self.fake.response_url(rid), "trigger_id": "1.2.3"}
+        if enterprise:
+            form["enterprise_id"] = enterprise
         status, headers, data = self.post_slack(urlencode(form).encode(), "application/x-www-form-urlencoded")
         if data:  # answered in the ack (Slack's immediate response): JSON, or plain text
             is_json = headers.get("content-type", "").startswith("application/json")
             self.acks[rid] = json.loads(data) if is_json else {"text": data.decode()}
         return status, rid
 
-    def event(self, event: dict, event_id: str | None = None, retry: int | None = None) -> tuple[int, str]:
+    def event(self, event: dict, event_id: str | None = None, retry: int | None = None, team: str = TEAM_ID,
+              enterprise: str | None = None, org_wide: bool = False) -> tuple[int, str]:
         eid = event_id or "Ev" + uuid.uuid4().hex[:10].upper()
-        body = {"token": "x", "team_id": TEAM_ID, "api_app_id": "A0001", "event": event, "type": "event_callback",
-                "event_id": eid, "event_time": int(time.time()),
-                "authorizations": [{"team_id": TEAM_ID, "user_id": "UBOT", "is_bot": True}]}
+        auth = {"enterprise_id": enterprise, "team_id": None if org_wide else team, "user_id": "UBOT", "is_bot": True,
+                "is_enterprise_install": org_wide}
+        body = {"token": "x", "team_id": team, "api_app_id": "A0001", "event": event, "type": "event_callback",
+                "event_id": eid, "event_time": int(time.time()), "authorizations": [auth]}
+        if enterprise:
+            body["enterprise_id"] = enterprise
+            body["is_enterprise_install"] = org_wide
         extra = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
         status, _, _ = self.post_slack(json.dumps(body).encode(), "application/json", extra)
         return status, eid
