@@ -2,7 +2,7 @@
 # Deployment checks for cncf-bot, without a container engine or a cluster:
 #
 #   1. Dockerfile: every COPY source exists; hadolint passes with no ignored rules.
-#   2. deploy/k8s: `kubectl kustomize` renders it without warnings.
+#   2. deploy/k8s and deploy/overlays/multi-workspace: `kubectl kustomize` renders each without warnings.
 #   3. The rendered manifests validate in strict mode (unknown fields are
 #      errors) against the Kubernetes schemas of $K8S_VERSION.
 #   4. Policy: the expected objects exist, every container runs non-root with
@@ -174,24 +174,30 @@ fi
 ok "hadolint Dockerfile: no findings"
 
 # ---------------------------------------------------------------------------
+# 2-4 for the base (one workspace) and the multi-workspace overlay
+# ---------------------------------------------------------------------------
+check_kustomization() {
+DIR="$1"
+MODE="$2"
+# ---------------------------------------------------------------------------
 # 2. Kustomize render
 # ---------------------------------------------------------------------------
-step "deploy/k8s: kubectl kustomize"
-RENDERED="$WORK/rendered.yaml"
-if ! "$KUBECTL" kustomize deploy/k8s >"$RENDERED" 2>"$WORK/kustomize.err"; then
+step "$DIR: kubectl kustomize"
+RENDERED="$WORK/rendered-$(echo "$DIR" | tr / -).yaml"
+if ! "$KUBECTL" kustomize "$DIR" >"$RENDERED" 2>"$WORK/kustomize.err"; then
     cat "$WORK/kustomize.err" >&2
-    die "kubectl kustomize deploy/k8s failed"
+    die "kubectl kustomize $DIR failed"
 fi
 if [ -s "$WORK/kustomize.err" ]; then
     cat "$WORK/kustomize.err" >&2
-    die "kubectl kustomize deploy/k8s printed warnings"
+    die "kubectl kustomize $DIR printed warnings"
 fi
 ok "rendered $(grep -c '^kind:' "$RENDERED") objects"
 
 # ---------------------------------------------------------------------------
 # 3. Schema validation
 # ---------------------------------------------------------------------------
-step "deploy/k8s: kubernetes-validate --strict against Kubernetes $K8S_VERSION"
+step "$DIR: kubernetes-validate --strict against Kubernetes $K8S_VERSION"
 set +e
 "$KUBERNETES_VALIDATE" --strict -k "$K8S_VERSION" "$RENDERED" >"$WORK/validate.out" 2>&1
 rc=$?
@@ -207,8 +213,8 @@ ok "all objects valid (strict)"
 # ---------------------------------------------------------------------------
 # 4. Policy on the rendered objects
 # ---------------------------------------------------------------------------
-step "deploy/k8s: policy"
-"$TOOLS/bin/python" - "$RENDERED" <<'PY' || die "policy check failed"
+step "$DIR: policy"
+"$TOOLS/bin/python" - "$RENDERED" "$MODE" <<'PY' || die "policy check failed"
 import sys
 import yaml
 
@@ -302,6 +308,15 @@ if secret:
     need(not secret.get("data"), "Secret: base64 data in the example (use stringData placeholders)")
     for k, v in (secret.get("stringData") or {}).items():
         need("REPLACE-ME" in str(v), f"Secret: {k} is not a REPLACE-ME placeholder")
+    keys = set(secret.get("stringData") or {})
+    if sys.argv[2] == "multi":  # OAuth: the client, never one workspace's token
+        need({"SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET", "DATABASE_URL"} <= keys,
+             "Secret: the multi-workspace overlay needs the OAuth client, the signing secret and DATABASE_URL")
+        need("SLACK_BOT_TOKEN" not in keys, "Secret: SLACK_BOT_TOKEN would turn the multi-workspace mode off")
+        config = (by_key.get(("ConfigMap", "cncf-bot-config")) or {}).get("data") or {}
+        need(str(config.get("PUBLIC_URL", "")).startswith("https://"), "ConfigMap: PUBLIC_URL must be https")
+    else:
+        need("SLACK_BOT_TOKEN" in keys, "Secret: the base runs one workspace on SLACK_BOT_TOKEN")
 
 for e in errors:
     print(f"    policy: {e}", file=sys.stderr)
@@ -310,5 +325,9 @@ if not errors:
 sys.exit(1 if errors else 0)
 PY
 ok "policy holds"
+}
+
+check_kustomization deploy/k8s single
+check_kustomization deploy/overlays/multi-workspace multi
 
 printf '\ndeploy checks: all OK (hadolint, kustomize, kubernetes-validate %s --strict, policy)\n' "$K8S_VERSION"

@@ -14,7 +14,8 @@ def test_manifest_matches_the_app():
     assert cmd["command"] == "/cncf"
     assert set(m["settings"]["event_subscriptions"]["bot_events"]) == {
         "app_mention", "message.channels", "message.groups", "message.im", "message.mpim", "app_home_opened",
-        "assistant_thread_started", "assistant_thread_context_changed"}
+        "assistant_thread_started", "assistant_thread_context_changed", "app_uninstalled", "tokens_revoked"}
+    assert all(u.endswith("/slack/oauth_redirect") for u in m["oauth_config"]["redirect_urls"])
     assert m["features"]["assistant_view"]["assistant_description"]
     assert set(m["oauth_config"]["scopes"]["bot"]) == {"app_mentions:read", "assistant:write", "channels:history",
                                                        "chat:write",
