@@ -427,3 +427,33 @@ def test_doctor_checks_the_oauth_settings_and_every_installed_workspace_without_
     assert any(c.name == "oauth settings" and not c.ok and "not https" in c.detail for c in http.checks)
     local = run_checks(env | {"PUBLIC_URL": "http://localhost:3000"})
     assert any(c.name == "oauth settings" and c.ok for c in local.checks)
+
+
+def test_the_potd_run_cronjob_posts_on_each_workspace_token_and_reports_the_uninstalled(multi, db, db_url):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    install(multi, "code-a"), install(multi, "code-b")
+    for team, channel in ((A, "CA9"), (B, "CB9")):
+        status, rid = multi.command("potd subscribe 09:00 UTC", channel=channel, team=team)
+        assert status == 200 and "09:00" in str(multi.response(rid)[-1])
+    uninstall(multi, B)  # B leaves: its subscription stops
+    with db.write() as s:  # and one from a workspace that never installed (a token-mode leftover)
+        s.add(Subscription(team_id="T0GONE", channel_id="CG9", post_time="09:00", timezone="UTC", lang="en",
+                           include_sandbox=False, active=True, subscribed_by="x",
+                           subscribed_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)))
+        s.execute(Subscription.__table__.update().values(
+            next_post_at=dt.datetime(2026, 1, 1, 9, tzinfo=dt.timezone.utc)))
+    multi.fake.reset()
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env |= OAUTH | {"DATABASE_URL": db_url, "SLACK_API_URL": multi.fake.api_url, "PYTHONPATH": str(root)}
+    env.pop("SLACK_BOT_TOKEN")
+    p = subprocess.run([sys.executable, "-m", "bot.cli", "potd", "run", "--at", "2026-01-01T09:00:30+00:00"],
+                       env=env, cwd=root, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    posts = multi.fake.find("api", "chat.postMessage")
+    assert [(c.body["channel"], multi.fake.token_of(c)) for c in posts] == [("CA9", TOKEN_A)]
+    assert "posted 1" in p.stdout and "not installed 1 (workspaces T0GONE" in p.stdout
