@@ -96,13 +96,7 @@ class Config:
             raise ConfigError("SLACK_API_URL", f"must be an http(s) URL, got {api_url!r}")
         if not api_url.endswith("/"):
             api_url += "/"  # WebClient joins method names onto it
-        port_text = get("PORT") or "3000"
-        try:
-            port = int(port_text)
-        except ValueError:
-            raise ConfigError("PORT", f"must be a whole number, got {port_text!r}") from None
-        if not 1 <= port <= 65535:
-            raise ConfigError("PORT", f"must be between 1 and 65535, got {port}")
+        port = whole_number(get, "PORT", 3000, 1, 65535)
         level = (get("LOG_LEVEL") or "INFO").upper()
         if level not in LOG_LEVELS:
             raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
@@ -144,19 +138,26 @@ class Config:
                 raise ConfigError(name, f"must be an http(s) URL such as https://cncf-bot.example.com, got {url!r}")
         if redirect is None and public is not None:
             redirect = public.rstrip("/") + "/slack/oauth_redirect"
-        grace_text = get("UNINSTALL_GRACE_DAYS") or "30"
-        try:
-            grace = int(grace_text)
-        except ValueError:
-            raise ConfigError("UNINSTALL_GRACE_DAYS", f"must be a whole number of days, got {grace_text!r}") from None
-        if not 0 <= grace <= 3650:
-            raise ConfigError("UNINSTALL_GRACE_DAYS", f"must be between 0 and 3650, got {grace}")
+        grace = whole_number(get, "UNINSTALL_GRACE_DAYS", 30, 0, 3650, " of days")
         return cls(slack_bot_token=bot_token, slack_signing_secret=secret, slack_app_token=app_token,
                    slack_api_url=api_url, database_url=db, port=port, log_level=level, log_format=fmt,
                    query_log_days=days, user_hash_key=hash_key, stats_viewers=viewers, slack_timeout=timeout,
                    post_deadline=deadline, event_lease=lease, knowledge_refresh=refresh,
                    slack_client_id=client_id, slack_client_secret=client_secret, slack_scopes=scopes,
                    slack_redirect_uri=redirect, uninstall_grace_days=grace)
+
+
+def whole_number(get, name: str, default: int, low: int, high: int, unit: str = "") -> int:
+    text = get(name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(name, f"must be a whole number{unit}, got {text!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(name, f"must be between {low} and {high}, got {value}")
+    return value
 
 
 def seconds(get, name: str, default: float, low: float, high: float) -> float:
