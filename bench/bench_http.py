@@ -1,6 +1,6 @@
 """Benchmark of the HTTP server: the real `cncf-bot serve` with its real database beside a bare Bolt app.
 
-    python bench/bench_http.py [--seconds 10] [--levels 1,16,64] [--apps bare,sqlite,postgres]
+    python bench/bench_http.py [--seconds 10] [--levels 1,16,64] [--apps bare,nodb,sqlite,postgres,oauth]
 
 Processes on this machine: a fake Slack (tests/fakeslack.py), the server under test, and this
 client, which signs every request exactly as Slack does. The servers:
@@ -10,6 +10,9 @@ client, which signs every request exactly as Slack does. The servers:
 - sqlite, postgres: `cncf-bot serve` itself (python -m bot.cli serve), with DATABASE_URL on a
   SQLite file or on a fresh schema of the PostgreSQL at --pg: migrations, preferences, the
   question log and the event claims all live.
+- oauth: the same on PostgreSQL in the multi-workspace mode, with --teams workspaces installed
+  beforehand; the requests come from all of them in turn, so each is authorized against the
+  installation store (bolt's authorize, the store's cache) and answered on its own token.
 Each level runs for a fixed time; every request is a distinct question (project names in six
 phrasings, never repeated, so the answer cache cannot serve them) from one of 2,000 people.
 Prints, per app and concurrency: requests per second, p50, p99, max, errors, requests over 3 s
@@ -127,8 +130,8 @@ def questions(seed: int = 1) -> list[str]:
 class Load:
     """Workers posting signed /cncf requests for `seconds`; each takes the next distinct question."""
 
-    def __init__(self, port: int, fake_url: str, texts: list[str]):
-        self.port, self.fake_url = port, fake_url
+    def __init__(self, port: int, fake_url: str, texts: list[str], teams: int = 1):
+        self.port, self.fake_url, self.teams = port, fake_url, teams
         self.texts = itertools.cycle(texts)
         self.lock = threading.Lock()
         self.n = 0
@@ -137,7 +140,8 @@ class Load:
         with self.lock:
             text, self.n = next(self.texts), self.n + 1
             n = self.n
-        body = urlencode({"team_id": "T0001", "channel_id": "C1", "user_id": f"U{n % PEOPLE:05d}",
+        team = "T0001" if self.teams == 1 else f"T{n % self.teams:05d}"
+        body = urlencode({"team_id": team, "channel_id": "C1", "user_id": f"U{n % PEOPLE:05d}",
                           "command": "/cncf", "text": text, "response_url": f"{self.fake_url}/response/{n}",
                           "trigger_id": "1.2.3"}).encode()
         ts = str(int(time.time()))
@@ -202,12 +206,33 @@ def drop_schema(url: str, schema: str) -> None:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
+def install_teams(url: str, teams: int) -> None:
+    """Store `teams` installations, as the install flow would, before the server starts."""
+    from slack_sdk.oauth.installation_store.models.installation import Installation
+
+    from bot.db import Database, upgrade
+    from bot.installations import Store
+
+    db = Database(url)
+    upgrade(db)
+    store = Store(OAUTH_CLIENT, db.engine)
+    for i in range(teams):
+        store.save(Installation(app_id="A0001", team_id=f"T{i:05d}", team_name=f"team {i}", user_id="U1",
+                                bot_token=f"xoxb-bench-{i}", bot_id=f"B{i}", bot_user_id="UBOT",
+                                bot_scopes="chat:write,commands"))
+    db.dispose()
+
+
+OAUTH_CLIENT = "1111.2222"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="per concurrency level (default 10)")
     parser.add_argument("--levels", default="1,16,64")
-    parser.add_argument("--apps", default="bare,nodb,sqlite,postgres")
+    parser.add_argument("--apps", default="bare,nodb,sqlite,postgres,oauth")
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--teams", type=int, default=50, help="workspaces installed for the oauth app (default 50)")
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
     apps = args.apps.split(",")
@@ -233,15 +258,19 @@ def main() -> int:
                     url = f"sqlite:///{tmp.name}/bench.sqlite3"
                 else:
                     schema, url = pg_schema(args.pg)
+                if kind == "oauth":
+                    install_teams(url, args.teams)
                 port = free_port()
                 env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_", "LOG_"))}
                 env |= {"PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
                         "SLACK_API_URL": fake_url + "/api/", "DATABASE_URL": url, "PORT": str(port),
                         "LOG_LEVEL": "WARNING", "USER_HASH_KEY": "b" * 32}
+                if kind == "oauth":
+                    env |= {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": OAUTH_CLIENT, "SLACK_CLIENT_SECRET": "bench"}
                 proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"], env=env,
                                         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 wait_healthy(port, proc)
-            load = Load(port, fake_url, texts)
+            load = Load(port, fake_url, texts, teams=args.teams if kind == "oauth" else 1)
             load.run(4, 1.5)  # warm up: imports, connections, caches of the code paths
             for conc in levels:
                 results[(kind, conc)] = load.run(conc, args.seconds)

@@ -160,9 +160,14 @@ def multi_workspace(config: Config, services: Any, metrics: BotMetrics, handlers
         token = workspaces.token(workspace_id)
         return clients(token).poster if token else None
 
+    where = f" at {config.slack_redirect_uri.rsplit('/slack/', 1)[0]}/slack/install" \
+        if config.slack_redirect_uri else ""
+    not_installed = (f"cncf-bot is not installed in this workspace (or was removed). An admin can add it{where}. / "
+                     f"이 워크스페이스에는 cncf-bot이 설치되어 있지 않아요(또는 삭제되었어요). 관리자가 다시 추가할 수 있어요{where}.")
     multi = MultiWorkspace(flow=flow, authorize=authorize, store=workspaces.store, clients_for=clients,
                            revoked=lambda body, event, context: installations.revoked(workspaces, body, event,
-                                                                                      context))
+                                                                                      context),
+                           not_installed=not_installed)
     return multi, client_for
 
 

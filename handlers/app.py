@@ -56,6 +56,7 @@ class MultiWorkspace:
     store: Any  # slack_sdk InstallationStore
     clients_for: Callable[[str], workspace.SlackClients]  # a bot token -> its clients
     revoked: Callable[[dict, dict, Any], Any]  # (body, event, context): tokens_revoked / app_uninstalled
+    not_installed: str = ""  # what a person in a workspace without an installation sees
 
 
 def build_app(config: Any, engine: Any, services: Services, client: Any = None, *, hooks: Hooks | None = None,
@@ -90,6 +91,8 @@ def build_app(config: Any, engine: Any, services: Services, client: Any = None, 
     if multi is not None:
         oauth = {"oauth_flow": multi.flow, "authorize": multi.authorize, "installation_store": multi.store,
                  "installation_store_bot_only": True}
+        if multi.not_installed:
+            oauth["user_facing_authorize_error_message"] = multi.not_installed
     app = LoggedApp(
         client=client,
         signing_secret=config.slack_signing_secret or "",

@@ -221,6 +221,11 @@ def test_a_workspace_that_never_installed_is_not_answered_with_anyone_elses_toke
     assert answered_in(multi.fake, "CX1") == []
     used = {multi.fake.token_of(c) for c in multi.fake.find("api") if c.method != "oauth.v2.access"}
     assert used <= {TOKEN_A}
+    # a command there is told, in both languages, where an admin can add the bot
+    _, rid = multi.command("what is keda", channel="CX1", team="T0NEVER")
+    told = multi.response(rid)[-1]["text"]
+    assert "not installed in this workspace" in told and "설치되어 있지 않아요" in told
+    assert "https://cncf-bot.example.com/slack/install" in told
 
 
 def test_an_org_wide_install_answers_every_workspace_of_the_org(multi, db):
