@@ -158,7 +158,12 @@ class DigestRunner:
 
     def _one(self, sub: DigestSubscription, version: KnowledgeVersion, result: DigestResult) -> None:
         name = f"{sub.team_id}/{sub.channel_id}"
-        client = self.client_for(sub.team_id)
+        try:
+            client = self.client_for(sub.team_id)
+        except Exception as exc:  # the installations could not be read: the next run tries again
+            log.warning("digest to %s: its workspace's token could not be read (%s)", name, type(exc).__name__)
+            result.failed.append(name)
+            return
         if client is None:
             result.not_installed.append(name)
             return

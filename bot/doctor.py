@@ -7,6 +7,7 @@ that does not exist is reported, not created), and Slack is only asked who the t
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.client import HTTPException
@@ -252,6 +253,11 @@ def check_installations(config: Any) -> list[Check]:
         for item in installed:
             bot = store.bot_for_workspace(item.workspace_id)
             label = f"workspace {item.workspace_id} ({item.name}{', org-wide' if item.org_wide else ''})"
+            expires = bot.bot_token_expires_at if bot else None
+            if bot and bot.bot_refresh_token and expires is not None and expires <= time.time():
+                checks.append(Check(label, True, "its rotating bot token has expired; the server refreshes it "
+                                                 "on its next use (doctor changes nothing)"))
+                continue
             client = WebClient(token=bot.bot_token if bot else None, base_url=config.slack_api_url,
                                timeout=SLACK_TIMEOUT, retry_handlers=[])
             try:

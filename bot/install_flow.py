@@ -135,11 +135,14 @@ class InstallFlow(OAuthFlow):
             raise BoltError(f"storing the installation failed: {type(exc).__name__}") from exc
 
     def handle_callback(self, request: BoltRequest) -> BoltResponse:
+        from sqlalchemy.exc import SQLAlchemyError
+
         try:
             return super().handle_callback(request)
-        except Exception:
-            log.exception("installation: the redirect could not be handled")
-            return failure_response(self, "internal_error", 500)
+        except Exception as exc:  # the state store's database, most likely; its message may hold the state
+            log.error("installation failed: the redirect could not be handled (%s)", type(exc).__name__)
+            return failure_response(self, "storage_error" if isinstance(exc, SQLAlchemyError) else "internal_error",
+                                    500)
 
     def handle_installation(self, request: BoltRequest) -> BoltResponse:
         try:

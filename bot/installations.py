@@ -13,9 +13,11 @@ What `Store` adds to slack_sdk's InstallationStore, and why:
 - **A short cache in front of `find_bot`.** Bolt's authorize asks the store for the team's bot on
   every request; a `CACHE_SECONDS` memory keeps the database off the answer path (issue 10), and a
   stale entry still answers while the database is unreachable. Deleting or saving forgets the
-  team at once on this replica; other replicas follow within `CACHE_SECONDS`.
-- **Org-wide installs deleted too.** An Enterprise Grid org-wide install is stored with no team id;
-  slack_sdk's `delete_all(enterprise_id, team_id)` looks for the event's team id and misses it.
+  team at once on this replica; other replicas follow within `CACHE_SECONDS`. "No bot" is never
+  cached, so an install on another replica is answered at once.
+- **Org-wide installs deleted right.** An Enterprise Grid org-wide install is stored with no team id;
+  `Workspaces.left` removes it by the enterprise alone, and a workspace of the org leaving takes only
+  its own rows.
 
 A workspace is known by its *workspace id*: the team id, or the enterprise id of an org-wide install
 (handlers.workspace.workspace_of). Every row the bot keeps (subscriptions, preferences, the question
@@ -161,15 +163,12 @@ class Store(SQLAlchemyInstallationStore):
             conn.execute(table.delete().where(self._owner(table, enterprise_id, team_id)))
 
     def _owner(self, table: sa.Table, enterprise_id: str | None, team_id: str | None):
-        """Rows of this team, and of the org-wide install of its enterprise when the team's own
-        rows are not what the event means (an org-wide install has no team id)."""
+        """Rows of this team; with no team id, of the org-wide install of the enterprise (stored
+        with no team id). A workspace of an org never takes the org-wide install with it."""
         c = table.c
-        mine = and_(c.client_id == self.client_id, c.enterprise_id == enterprise_id, c.team_id == team_id)
-        if enterprise_id is not None:
-            org_wide = and_(c.client_id == self.client_id, c.enterprise_id == enterprise_id, c.team_id.is_(None),
-                            c.is_enterprise_install.is_(True))
-            return sa.or_(mine, org_wide) if team_id is not None else org_wide
-        return mine
+        if team_id is None:
+            return and_(c.client_id == self.client_id, c.enterprise_id == enterprise_id, c.team_id.is_(None))
+        return and_(c.client_id == self.client_id, c.enterprise_id == enterprise_id, c.team_id == team_id)
 
     # -- reading ------------------------------------------------------------------------------------
     def find_bot(self, *, enterprise_id: str | None, team_id: str | None,
@@ -190,8 +189,9 @@ class Store(SQLAlchemyInstallationStore):
                             type(exc).__name__, now - cached[1])
                 return cached[0]
             raise
-        with self._lock:
-            self._bots[key] = (bot, now)
+        if bot is not None:  # "not installed" is not remembered: an install elsewhere counts at once
+            with self._lock:
+                self._bots[key] = (bot, now)
         return bot
 
     def forget(self, enterprise_id: str | None, team_id: str | None) -> None:
@@ -240,6 +240,20 @@ class Store(SQLAlchemyInstallationStore):
                                     .where(c.client_id == self.client_id, c.bot_token.is_not(None))).scalar() or 0)
 
 
+class StateStore(SQLAlchemyOAuthStateStore):
+    """slack_sdk's SQLAlchemy OAuthStateStore, with a state used up by one atomic delete: of two
+    redirects carrying the same state at once, only one gets through. A database error is raised
+    (the install flow shows its storage page), not read as "no such state", and the state itself
+    is never logged."""
+
+    def consume(self, state: str) -> bool:
+        c = self.oauth_states.c
+        now = normalize_datetime_for_db(dt.datetime.now(dt.timezone.utc))
+        with self.engine.begin() as conn:
+            return (conn.execute(self.oauth_states.delete().where(c.state == state, c.expire_at > now)).rowcount
+                    or 0) == 1
+
+
 class Workspaces:
     """The multi-workspace mode's bookkeeping: tokens by workspace, leaving, and the purge after."""
 
@@ -252,8 +266,8 @@ class Workspaces:
         self.db = db
         self.store = Store(client_id, db.engine, cache_seconds=cache_seconds)
         # issuing and consuming a state both write: on SQLite, as writers from the start
-        self.states = SQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, logger=log,
-                                                engine=db.engine.execution_options(sqlite_write=True))
+        self.states = StateStore(expiration_seconds=STATE_SECONDS, logger=log,
+                                 engine=db.engine.execution_options(sqlite_write=True))
         self.rotator = TokenRotator(client_id=client_id, client_secret=client_secret,
                                     client=WebClient(base_url=api_url, timeout=10))
         self.grace = grace
@@ -270,7 +284,14 @@ class Workspaces:
         if bot is None:
             return None
         if bot.bot_refresh_token:
-            fresh = self.rotator.perform_bot_token_rotation(bot=bot, minutes_before_expiration=ROTATE_MINUTES)
+            from slack_sdk.oauth.token_rotation.rotator import SlackTokenRotationError
+
+            try:
+                fresh = self.rotator.perform_bot_token_rotation(bot=bot, minutes_before_expiration=ROTATE_MINUTES)
+            except SlackTokenRotationError as exc:  # Slack refused the refresh: the token is no good
+                log.warning("workspace %s: its bot token could not be refreshed (%s); treated as not installed",
+                            workspace_id, (exc.api_error.response.get("error") if exc.api_error else "refused"))
+                return None
             if fresh is not None:
                 self.store.save_bot(fresh)
                 bot = fresh
@@ -300,16 +321,30 @@ class Workspaces:
                       .values(active=False).execution_options(synchronize_session=False))
             s.execute(update(ChannelSetting).where(ChannelSetting.team_id == key)
                       .values(auto_answer=False).execution_options(synchronize_session=False))
-            departure = s.get(WorkspaceDeparture, key)
-            if departure is None:
-                s.add(WorkspaceDeparture(workspace_id=key, reason=reason[:32], left_at=at,
-                                         purge_after=at + self.grace))
+            # app_uninstalled and tokens_revoked come together: whichever is second finds the row
+            s.execute(self._insert_departure().values(workspace_id=key, reason=reason[:32], left_at=at,
+                                                      purge_after=at + self.grace)
+                      .on_conflict_do_nothing(index_elements=["workspace_id"]))
         self.store.forget(enterprise_id, team_id)
         log.info("workspace %s left (%s): subscriptions stopped, its data is purged after %s", key, reason,
                  (at + self.grace).date().isoformat())
         if self.on_change:
             self.on_change()
         return key
+
+    def _insert_departure(self):
+        if self.db.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(WorkspaceDeparture)
+
+    def prune_states(self) -> int:
+        """Delete install links (OAuth states) that expired unused; returns how many."""
+        table = self.states.oauth_states
+        now = normalize_datetime_for_db(self.now())
+        with self.db.write() as s:
+            return s.execute(table.delete().where(table.c.expire_at <= now)).rowcount or 0
 
     def purge_due(self) -> int:
         """Delete what departed workspaces left behind once their grace period is over (and they did
@@ -320,17 +355,25 @@ class Workspaces:
                                  .where(WorkspaceDeparture.purge_after <= at)))
         purged = 0
         for key in due:
-            if self.store.bot_for_workspace(key) is not None:  # installed again: nothing to purge
-                with self.db.write() as s:
-                    s.execute(delete(WorkspaceDeparture).where(WorkspaceDeparture.workspace_id == key))
-                continue
             with self.db.write() as s:
+                # the departure row is the claim: a reinstall (Store.save) deletes it in its own
+                # transaction, so only one of the two goes ahead, on every replica
+                taken = s.execute(delete(WorkspaceDeparture).where(WorkspaceDeparture.workspace_id == key,
+                                                                   WorkspaceDeparture.purge_after <= at)).rowcount
+                if taken != 1 or self._installed_in(s.connection(), key):
+                    continue  # another replica purged it, or it installed again: nothing to purge
                 for model, column in LEFT_BEHIND:
                     s.execute(delete(model).where(column == key).execution_options(synchronize_session=False))
-                s.execute(delete(WorkspaceDeparture).where(WorkspaceDeparture.workspace_id == key))
             purged += 1
             log.info("purged what workspace %s left behind (grace period over)", key)
         return purged
+
+    def _installed_in(self, conn: sa.Connection, workspace_id: str) -> bool:
+        c = self.store.bots.c
+        where = and_(c.enterprise_id == workspace_id, c.team_id.is_(None)) if workspace_id.startswith("E") \
+            else c.team_id == workspace_id
+        return conn.execute(select(c.id).where(c.client_id == self.store.client_id, where,
+                                               c.bot_token.is_not(None)).limit(1)).first() is not None
 
     def pending_purges(self) -> list[tuple[str, dt.datetime]]:
         with self.db.read() as s:

@@ -30,6 +30,10 @@ REDACTED = "[REDACTED]"
 SLACK_TOKEN = re.compile(r"\b(?:xox[a-z]|xapp)(?:\.xox[a-z])?-[A-Za-z0-9-]+")
 # scheme://user:password@ : the user stays (it helps to know which account), the password goes.
 URL_CREDENTIALS = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/?#@\"'<>]*):([^\s@/\"'<>]*)@")
+# The OAuth exchange's one-time values, as slack_sdk's DEBUG request log and URLs show them
+# ({'code': '…'} and code=…): the key stays, the value goes.
+OAUTH_VALUES = re.compile(r"""(['"](?:code|state|client_secret|refresh_token)['"]\s*:\s*['"])[^'"]+"""
+                          r"""|\b((?:code|state|client_secret|refresh_token)=)[^&\s'"]+""")
 MIN_SECRET = 4  # a configured "secret" shorter than this would redact ordinary words
 
 # Attributes every LogRecord has (and uvicorn's color_message, a duplicate): the rest are extra fields.
@@ -52,6 +56,7 @@ class Redactor:
             if secret in value:
                 value = value.replace(secret, REDACTED)
         value = SLACK_TOKEN.sub(REDACTED, value)
+        value = OAUTH_VALUES.sub(lambda m: (m.group(1) or m.group(2)) + REDACTED, value)
         return URL_CREDENTIALS.sub(lambda m: f"{m.group(1)}:{REDACTED}@", value)
 
     def value(self, value: Any) -> Any:
@@ -70,7 +75,7 @@ class Redactor:
 def config_secrets(config: Any) -> list[str]:
     """The secret values in a bot.config.Config: tokens, signing secret, the database password."""
     secrets = [config.slack_bot_token, config.slack_signing_secret, config.slack_app_token,
-               getattr(config, "user_hash_key", None)]
+               getattr(config, "user_hash_key", None), getattr(config, "slack_client_secret", None)]
     return [s for s in secrets + database_passwords(config.database_url) if s]
 
 

@@ -209,7 +209,12 @@ class PotdRunner:
             self._roll_over(sub, today, today_slot)
             if today_slot > at:
                 return "skipped", None
-        client = self.client_for(sub.team_id)
+        try:
+            client = self.client_for(sub.team_id)
+        except Exception as exc:  # the installations could not be read: still due, tried next tick
+            log.warning("project of the day for %s: workspace %s's token could not be read (%s)",
+                        sub.channel_id, sub.team_id, type(exc).__name__)
+            return "error", None
         if client is None:  # uninstalled, or never installed: never another workspace's token
             with self.db.write() as s:
                 self._advance(s, sub, today)  # looked at again at tomorrow's slot, not every minute

@@ -416,6 +416,7 @@ def start_background(config: Config, services: Services, engine: Any, client: An
         services.threads.prune()  # quiet threads are forgotten
         if services.workspaces is not None:
             services.workspaces.purge_due()  # departed workspaces whose grace period is over
+            services.workspaces.prune_states()  # install links that expired unused
         return prefs.prune_questions(db, config.query_log_days)
 
     ticker = Ticker(runner, prune).start()

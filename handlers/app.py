@@ -33,10 +33,11 @@ class LoggedApp(App):
     """
 
     hooks: Hooks = Hooks()
+    multi_workspace: bool = False
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         body = req.body if isinstance(req.body, dict) else {}
-        token = workspace.reset_token()  # this request's workspace clients, set once it is authorized
+        tokens = workspace.begin(self.multi_workspace)  # its workspace clients come once it is authorized
         try:
             with track_request(request_kind(body), self.hooks) as request:
                 self.hooks.workspace_request(workspace.workspace_of(body))
@@ -44,7 +45,7 @@ class LoggedApp(App):
                 request.acked(resp.status)
                 return resp
         finally:
-            workspace.restore(token)
+            workspace.end(tokens)
 
 
 @dataclass
@@ -104,6 +105,7 @@ def build_app(config: Any, engine: Any, services: Services, client: Any = None, 
         **oauth,
     )
     app.hooks = deps.hooks
+    app.multi_workspace = multi is not None
     from . import assistant
 
     if multi is not None:

@@ -28,25 +28,29 @@ class SlackClients:
 
 
 _current: contextvars.ContextVar[SlackClients | None] = contextvars.ContextVar("cncf_slack_clients", default=None)
+# Rows of an org-wide install are kept under the enterprise only in the multi-workspace mode: with a
+# fixed token they stay under the team, as they always were (LoggedApp.dispatch sets it per request).
+_org_keys: contextvars.ContextVar[bool] = contextvars.ContextVar("cncf_org_keys", default=False)
 
 
 def current() -> SlackClients | None:
     return _current.get()
 
 
-def reset_token() -> contextvars.Token:
-    """Start a request with no workspace clients (LoggedApp.dispatch resets it afterwards)."""
-    return _current.set(None)
+def begin(multi_workspace: bool) -> tuple[contextvars.Token, contextvars.Token]:
+    """Start a request with no workspace clients yet, in the app's mode (LoggedApp.dispatch)."""
+    return _current.set(None), _org_keys.set(multi_workspace)
 
 
-def restore(token: contextvars.Token) -> None:
-    _current.reset(token)
+def end(tokens: tuple[contextvars.Token, contextvars.Token]) -> None:
+    _current.reset(tokens[0])
+    _org_keys.reset(tokens[1])
 
 
 def workspace_of(body: dict, team_id: str | None = None) -> str:
-    """The id this request's rows are kept under: `team_id` (or the payload's team), or the
-    enterprise id when the app is installed org-wide."""
-    if isinstance(body, dict) and extract_is_enterprise_install(body):
+    """The id this request's rows are kept under: `team_id` (or the payload's team), or, in the
+    multi-workspace mode, the enterprise id when the app is installed org-wide."""
+    if _org_keys.get() and isinstance(body, dict) and extract_is_enterprise_install(body):
         enterprise = extract_enterprise_id(body)
         if enterprise:
             return enterprise

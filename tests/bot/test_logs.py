@@ -360,3 +360,16 @@ def test_doctor_never_prints_the_secrets_it_was_given(tmp_path):
     assert "cannot connect to postgresql+psycopg://cncf:" in p.stdout.decode()
     for secret in (bot_token, app_token, signing, db_password):
         assert secret not in everything, f"{secret} leaked"
+
+
+def test_the_oauth_exchanges_one_time_values_and_the_client_secret_are_redacted(restore_logging):
+    config = Config.from_env({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c1ient-secret-value",
+                              "SLACK_SIGNING_SECRET": "s", "LOG_LEVEL": "DEBUG"}, need_slack=False)
+    out = logged_with(config, lambda log: log.debug(
+        "Sending a request - url: https://slack.com/api/oauth.v2.access, body_params: {'code': '1234.5678.abcd', "
+        "'client_id': '1.2'}, secret c1ient-secret-value; redirect ?code=9999.1&state=4b2f-77 (error code: 500)"))
+    (rec,) = [json.loads(line) for line in out.splitlines()]
+    message = rec["message"]
+    for value in ("1234.5678.abcd", "9999.1", "4b2f-77", "c1ient-secret-value"):
+        assert value not in message
+    assert "'client_id': '1.2'" in message and "error code: 500" in message  # the rest stays readable

@@ -31,8 +31,8 @@ A, B = "T0AAA", "T0BBB"  # two workspaces
 TOKEN_A, TOKEN_B = "xoxb-team-a", "xoxb-team-b"
 
 
-def oauth_replica(engine, db, db_url, fake=None, **extra) -> Harness:
-    env = OAUTH | {"DATABASE_URL": db_url} | extra
+def oauth_replica(engine, db, db_url, fake: FakeSlack, **extra) -> Harness:
+    env = OAUTH | {"DATABASE_URL": db_url, "SLACK_API_URL": fake.api_url} | extra
     return Harness(engine, env=env, services=DbServices(Config.from_env(env, need_slack=False), engine, db), fake=fake)
 
 
@@ -462,3 +462,86 @@ def test_the_potd_run_cronjob_posts_on_each_workspace_token_and_reports_the_unin
     posts = multi.fake.find("api", "chat.postMessage")
     assert [(c.body["channel"], multi.fake.token_of(c)) for c in posts] == [("CA9", TOKEN_A)]
     assert "posted 1" in p.stdout and "not installed 1 (workspaces T0GONE" in p.stdout
+
+
+# -- what a review found --------------------------------------------------------------------------------------
+
+def test_uninstall_and_revocation_arriving_together_both_succeed(multi, db):
+    import threading
+
+    workspaces = multi.runtime.services.workspaces
+    errors = []
+    for i in range(10):
+        team = f"T0RACE{i}"
+        multi.fake.add_workspace(team, f"xoxb-race-{i}", f"code-race-{i}", name=f"Race {i}")
+        assert install(multi, f"code-race-{i}")[0] == 200
+
+        def leave(reason, team=team):
+            try:
+                workspaces.left(enterprise_id=None, team_id=team, is_enterprise_install=False, reason=reason)
+            except Exception as exc:  # noqa: BLE001 - the test reports it
+                errors.append(exc)
+
+        pair = [threading.Thread(target=leave, args=(r,)) for r in ("app_uninstalled", "tokens_revoked")]
+        [t.start() for t in pair]
+        [t.join() for t in pair]
+    assert errors == []
+    with db.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(WorkspaceDeparture)).scalar() == 10
+
+
+def test_a_workspace_of_an_org_leaving_keeps_the_org_wide_install(multi, db):
+    multi.fake.add_workspace("T0ORG1", "xoxb-org", "code-org", name="Grid", enterprise_id="E0GRID", org_wide=True)
+    multi.fake.add_workspace("T0ORG2", "xoxb-org2", "code-org2", name="Grid team", enterprise_id="E0GRID")
+    assert install(multi, "code-org")[0] == 200 and install(multi, "code-org2")[0] == 200
+    multi.event({"type": "app_uninstalled", "event_ts": "1.0"}, team="T0ORG2", enterprise="E0GRID")
+    with db.engine.connect() as conn:
+        left = conn.execute(text("SELECT enterprise_id, team_id FROM slack_bots")).all()
+    assert [tuple(r) for r in left] == [("E0GRID", None)]
+    multi.event(mention("what is keda", "CG1"), team="T0ORG7", enterprise="E0GRID", org_wide=True)
+    post = multi.fake.wait_for("api", "chat.postMessage", where=lambda c: c.body.get("channel") == "CG1")[0]
+    assert multi.fake.token_of(post) == "xoxb-org"
+
+
+def test_two_redirects_with_one_state_install_once(multi, db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    state, cookie, _ = start_install(multi)
+    multi.fake.add_workspace(A, TOKEN_A, "code-a-again", name="Alpha")
+    paths = ["/slack/oauth_redirect?" + urlencode({"code": c, "state": state}) for c in ("code-a", "code-a-again")]
+    with ThreadPoolExecutor(2) as pool:
+        statuses = sorted(r[0] for r in pool.map(lambda p: get(multi, p, cookie), paths))
+    assert statuses[0] == 200 and statuses[1] != 200
+    assert stored(db) == (1, 1)
+
+
+def test_expired_install_links_are_pruned(multi, db):
+    workspaces = multi.runtime.services.workspaces
+    for _ in range(3):
+        start_install(multi)
+    assert workspaces.prune_states() == 0  # all still within their ten minutes
+    workspaces.now = lambda: dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=11)
+    assert workspaces.prune_states() == 3
+
+
+def test_a_refused_token_refresh_is_not_installed_and_the_others_still_post(multi, db, engine):
+    multi.fake.add_workspace("T0ROT", "xoxb-rot", "code-rot", name="Rotor", refresh_token="xoxe-1", expires_in=600)
+    install(multi, "code-rot"), install(multi, "code-a")
+    multi.fake.refreshes.clear()  # Slack no longer accepts the refresh token
+    workspaces = multi.runtime.services.workspaces
+    assert workspaces.token("T0ROT") is None
+    assert workspaces.token(A) == TOKEN_A
+
+
+def test_org_wide_payloads_with_a_fixed_token_keep_their_rows_under_the_team(engine):
+    from handlers.workspace import workspace_of
+
+    body = {"team_id": "T1", "enterprise_id": "E1", "is_enterprise_install": "true"}
+    assert workspace_of(body, "T1") == "T1"  # outside a request of the multi-workspace mode
+    h = Harness(engine)
+    try:
+        status, rid = h.command("what is keda", team="T0TEAM", enterprise="E0ORG", org_wide=True)
+        assert status == 200 and "KEDA" in str(h.response(rid)[-1])
+        assert [q.team_id for q in h.services.questions] == ["T0TEAM"]  # as before the multi-workspace mode
+    finally:
+        h.close()
