@@ -223,14 +223,11 @@ class Store(SQLAlchemyInstallationStore):
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         seen: dict[str, Installed] = {}
-        for r in rows:
+        for r in sorted(rows, key=lambda r: r.at):  # oldest first: a workspace's newest install wins
             org_wide = bool(r.is_enterprise_install) or r.team_id is None
             key = workspace_key(r.enterprise_id, r.team_id, org_wide)
-            item = Installed(key, (r.enterprise_name if org_wide else r.team_name) or key, r.enterprise_id, org_wide,
-                             r.at.replace(tzinfo=dt.timezone.utc) if r.at else None)
-            if key not in seen or (item.installed_at or dt.datetime.min.replace(tzinfo=dt.timezone.utc)) > \
-                    (seen[key].installed_at or dt.datetime.min.replace(tzinfo=dt.timezone.utc)):
-                seen[key] = item
+            seen[key] = Installed(key, (r.enterprise_name if org_wide else r.team_name) or key, r.enterprise_id,
+                                  org_wide, r.at.replace(tzinfo=dt.timezone.utc))
         return sorted(seen.values(), key=lambda i: i.workspace_id)
 
     def count(self) -> int:

@@ -11,11 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
-
-from dataclasses import dataclass
 
 from . import actions, commands, events, home, workspace
 from .deps import Deps, EventDeduper, Hooks, note_request, request_kind, track_request
